@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+/**
+ * The environment variables are the public contract of the service: names are used as written
+ * in the README, and every one is validated once at boot.
+ */
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be an integer port number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const positiveInt = z.coerce.number().int('must be an integer').positive('must be positive');
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const postgresUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (
+        (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== ''
+      );
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a postgres:// or postgresql:// connection string with a host' },
+);
+
+const brokerList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b.length > 0),
+  )
+  .refine((list) => list.length > 0 && list.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), {
+    message: 'must be a comma-separated list of host:port',
+  });
+
+export const WORKATO_REGIONS = {
+  us: 'https://www.workato.com',
+  eu: 'https://app.eu.workato.com',
+  jp: 'https://app.jp.workato.com',
+  sg: 'https://app.sg.workato.com',
+  au: 'https://app.au.workato.com',
+  il: 'https://app.il.workato.com',
+  kr: 'https://app.kr.workato.com',
+  trial: 'https://app.trial.workato.com',
+} as const;
+export type WorkatoRegion = keyof typeof WORKATO_REGIONS;
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'verbose']).default('info'),
+
+  HTTP_PORT: port.default(3000),
+  DATABASE_URL: postgresUrl.optional(),
+  RUN_MIGRATIONS: booleanFlag.default(true),
+  DATABASE_POOL_SIZE: positiveInt.default(20),
+  /** Port of the embedded PostgreSQL that `npm start` runs when DATABASE_URL is unset. */
+  EMBEDDED_POSTGRES_PORT: port.default(54320),
+
+  KAFKA_BROKERS: brokerList.optional(),
+  /** `npm start` may start a local broker from the Maven jars when KAFKA_BROKERS is unset. */
+  KAFKA_LOCAL_BROKER: booleanFlag.default(true),
+  KAFKA_CLIENT_ID: z.string().min(1).default('workato-onboarding'),
+  KAFKA_GROUP_ID: z.string().min(1).default('workato-onboarding'),
+  KAFKA_TOPIC_ONBOARDED: z.string().min(1).default('partner.customer-onboarded'),
+  KAFKA_TOPIC_RESULTS: z.string().min(1).default('onboarding.results'),
+  KAFKA_TOPIC_DLQ: z.string().min(1).default('partner.customer-onboarded.dlq'),
+  /** Partitions of the topics the service creates when they are missing. */
+  KAFKA_TOPIC_PARTITIONS: positiveInt.default(6),
+  KAFKA_CONSUMER_ENABLED: booleanFlag.default(true),
+
+  WORKATO_REGION: z
+    .enum(Object.keys(WORKATO_REGIONS) as [WorkatoRegion, ...WorkatoRegion[]])
+    .default('us'),
+  WORKATO_BASE_URL: httpUrl.optional(),
+  WORKATO_API_TOKEN: z.string().min(1).optional(),
+  WORKATO_RATE_LIMIT_RPS: z.coerce.number().positive('must be a positive number').default(10),
+  WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number()
+    .positive('must be a positive number')
+    .default(60),
+  /** Workato cuts requests at 40 s; we give up earlier and retry. */
+  WORKATO_TIMEOUT_MS: positiveInt
+    .max(40000, 'must be at most 40000 (Workato cuts at 40 s)')
+    .default(20000),
+  WORKATO_MAX_ATTEMPTS: positiveInt.default(6),
+  WORKATO_RETRY_MAX_ELAPSED_MS: positiveInt.default(120000),
+  WORKATO_RETRY_BASE_DELAY_MS: positiveInt.default(250),
+  WORKATO_RETRY_MAX_DELAY_MS: positiveInt.default(20000),
+  /** Without WORKATO_BASE_URL outside production, `npm start` runs the Workato sandbox here. */
+  SANDBOX_PORT: port.default(4010),
+
+  ONBOARDING_DEADLINE_SECONDS: positiveInt.default(3600),
+  ONBOARDING_CONCURRENCY: positiveInt.default(16),
+  /** Off for an instance that should only ingest and serve REST (e.g. a read replica). */
+  ONBOARDING_RUNNER_ENABLED: booleanFlag.default(true),
+  SECRETS_ENCRYPTION_KEY: z.string().min(1).optional(),
+});
+
+export type ConfigValues = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export function parseConfig(env: NodeJS.ProcessEnv): ConfigValues {
+  const cleaned: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    // An empty variable means "unset": `FOO= npm start` should not fail validation.
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}

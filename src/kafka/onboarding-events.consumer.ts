@@ -1,0 +1,74 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Consumer, EachMessagePayload } from 'kafkajs';
+import { AppConfig } from '../config/app-config';
+import { parseCustomerOnboarded } from '../onboarding/domain/customer-onboarded.schema';
+import { IngestOnboardingCommand } from '../onboarding/application/onboarding.commands';
+import { DeadLetterProducer } from './dead-letter.producer';
+import { KafkaConnection } from './kafka-connection';
+
+/**
+ * Consumes CustomerOnboarded events. A valid event is recorded in Postgres before its offset is
+ * committed (kafkajs commits only after eachMessage resolves); an invalid one goes to the DLQ
+ * and consumption goes on. If Postgres is down the handler throws, the offset stays, and
+ * kafkajs retries the message: nothing valid is lost.
+ */
+@Injectable()
+export class OnboardingEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('OnboardingEventsConsumer');
+  private consumer: Consumer | null = null;
+
+  constructor(
+    private readonly kafka: KafkaConnection,
+    private readonly commandBus: CommandBus,
+    private readonly deadLetters: DeadLetterProducer,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.kafka.kafka || !this.config.values.KAFKA_CONSUMER_ENABLED) return;
+    await this.kafka.ensureTopics();
+    const consumer = this.kafka.kafka.consumer({
+      groupId: this.config.values.KAFKA_GROUP_ID,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30_000 },
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({
+      topic: this.config.values.KAFKA_TOPIC_ONBOARDED,
+      fromBeginning: true,
+    });
+    await consumer.run({
+      partitionsConsumedConcurrently: 4,
+      eachMessage: (payload) => this.handle(payload),
+    });
+    this.logger.log({
+      msg: 'consuming',
+      topic: this.config.values.KAFKA_TOPIC_ONBOARDED,
+      groupId: this.config.values.KAFKA_GROUP_ID,
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  async stop(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = null;
+    if (consumer) await consumer.disconnect();
+  }
+
+  private async handle({ topic, partition, message }: EachMessagePayload): Promise<void> {
+    const parsed = message.value
+      ? parseCustomerOnboarded(message.value)
+      : ({ ok: false, reason: 'empty message (no value)', issues: [] } as const);
+    if (!parsed.ok) {
+      await this.deadLetters.send({ topic, partition, message }, parsed.reason);
+      return;
+    }
+    await this.commandBus.execute(new IngestOnboardingCommand(message.value, 'kafka', parsed));
+  }
+}

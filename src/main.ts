@@ -1,0 +1,124 @@
+import 'reflect-metadata';
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { json } from 'express';
+import { AppModule } from './app.module';
+import { ConfigError, ConfigValues, parseConfig } from './config/config.schema';
+import { JsonExceptionFilter } from './http/http-exception.filter';
+import { startLocalRuntime } from './local/local-runtime';
+import { OnboardingRunner } from './onboarding/application/onboarding.runner';
+import { OnboardingEventsConsumer } from './kafka/onboarding-events.consumer';
+import { OutboxRelay } from './kafka/outbox.relay';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+
+function loggerFor(values: ConfigValues): ConsoleLogger {
+  const threshold = values.LOG_LEVEL === 'info' ? 'log' : values.LOG_LEVEL;
+  const levels = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(threshold) + 1);
+  return new ConsoleLogger({
+    json: values.NODE_ENV === 'production',
+    logLevels: [...levels],
+    colors: process.stdout.isTTY,
+  });
+}
+
+async function bootstrap(): Promise<void> {
+  let values: ConfigValues;
+  try {
+    values = parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`workato-onboarding: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = loggerFor(values);
+  Logger.overrideLogger(logger);
+  const boot = new Logger('Boot');
+
+  let runtime;
+  try {
+    runtime = await startLocalRuntime(values, (m) => boot.log(m));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`workato-onboarding: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const app = await NestFactory.create(AppModule.forRoot(runtime.config), {
+    logger,
+    bodyParser: false,
+  });
+  app.use(helmet());
+  app.use(json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
+  app.useGlobalFilters(new JsonExceptionFilter());
+  SwaggerModule.setup(
+    'docs',
+    app,
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('workato-onboarding')
+        .setDescription("Onboards a partner's new customers into Workato Embedded")
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    ),
+  );
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    boot.log(`${signal}: stopping consumption, finishing running steps, flushing the outbox`);
+    const timer = setTimeout(() => {
+      boot.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 30_000);
+    try {
+      await app.get(OnboardingEventsConsumer).stop();
+      await app.get(OnboardingRunner).stop(15_000);
+      await app
+        .get(OutboxRelay)
+        .flush()
+        .catch(() => undefined);
+      await app.close();
+      await runtime.stop();
+    } finally {
+      clearTimeout(timer);
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen(values.HTTP_PORT, '0.0.0.0');
+  const base = `http://localhost:${values.HTTP_PORT}`;
+  const banner = [
+    '',
+    'workato-onboarding is running',
+    `  REST      ${base}/v1/onboardings`,
+    `  OpenAPI   ${base}/docs`,
+    `  Health    ${base}/health/ready`,
+    ...runtime.notes.map((n) => `  ${n}`),
+    '',
+    'Try:',
+    `  curl -s -X POST ${base}/v1/onboardings -H 'content-type: application/json' \\`,
+    `    -d '{"eventId":"demo-1","eventType":"CustomerOnboarded","schemaVersion":1,"occurredAt":"2026-11-22T10:00:00Z","customer":{"managedUserId":"E12345","name":"Umbrella Corp"},"projectId":"523144","collection":{"name":"Umbrella Corp API"},"apiClient":{"name":"Umbrella Corp","authType":"token"},"apiKeys":[{"name":"Production"}]}'`,
+    `  curl -s ${base}/v1/onboardings`,
+    '',
+  ];
+  process.stdout.write(banner.join('\n') + '\n');
+}
+
+void bootstrap().catch((error) => {
+  process.stderr.write(
+    `workato-onboarding failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,33 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { AppConfig } from '../../config/app-config';
+import { CompleteOnboardingCommand } from './onboarding.commands';
+import { OnboardingCompleted } from './onboarding.events';
+import { resultMessage } from './onboarding-results';
+import { OnboardingStepRunner } from './onboarding-step.runner';
+import { OnboardingStore } from './ports/onboarding.store';
+
+@CommandHandler(CompleteOnboardingCommand)
+export class CompleteOnboardingHandler implements ICommandHandler<CompleteOnboardingCommand> {
+  constructor(
+    private readonly runner: OnboardingStepRunner,
+    private readonly store: OnboardingStore,
+    private readonly config: AppConfig,
+  ) {}
+
+  async execute({ onboardingId }: CompleteOnboardingCommand): Promise<void> {
+    await this.runner.run(onboardingId, null, async ({ snapshot, owner }) => {
+      // The outcome and its results message commit together (transactional outbox).
+      await this.store.transition(owner, onboardingId, {
+        status: 'COMPLETED',
+        error: null,
+        finished: true,
+        outbox: {
+          topic: this.config.values.KAFKA_TOPIC_RESULTS,
+          key: snapshot.managedUserId,
+          payload: resultMessage('OnboardingCompleted', snapshot, 'COMPLETED', null),
+        },
+      });
+      return new OnboardingCompleted(onboardingId);
+    });
+  }
+}

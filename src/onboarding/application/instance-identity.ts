@@ -1,0 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+
+/** Who holds a lease: unique per process, readable in the database for operators. */
+export class InstanceIdentity {
+  readonly id = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+}

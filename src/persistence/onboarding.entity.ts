@@ -1,0 +1,62 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { OnboardingStatus } from '../onboarding/domain/onboarding-status';
+import type { OnboardingRequest } from '../onboarding/domain/onboarding-request';
+import type { RecordedError } from '../onboarding/domain/recorded-error';
+
+@Entity({ name: 'onboarding' })
+export class OnboardingEntity {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'event_id', type: 'text' })
+  eventId!: string;
+
+  @Column({ name: 'managed_user_id', type: 'text' })
+  managedUserId!: string;
+
+  @Column({ name: 'customer_name', type: 'text' })
+  customerName!: string;
+
+  @Column({ type: 'text' })
+  source!: 'kafka' | 'http';
+
+  @Column({ type: 'text' })
+  status!: OnboardingStatus;
+
+  @Column({ type: 'integer' })
+  attempt!: number;
+
+  /** The validated event, with the JWT secret removed (it lives encrypted beside it). */
+  @Column({ type: 'jsonb' })
+  request!: OnboardingRequest;
+
+  @Column({ name: 'jwt_secret_ciphertext', type: 'text', nullable: true })
+  jwtSecretCiphertext!: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  error!: RecordedError | null;
+
+  @Column({ name: 'next_run_at', type: 'timestamptz' })
+  nextRunAt!: Date;
+
+  @Column({ name: 'deadline_at', type: 'timestamptz' })
+  deadlineAt!: Date;
+
+  @Column({ name: 'lease_owner', type: 'text', nullable: true })
+  leaseOwner!: string | null;
+
+  @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true })
+  leaseExpiresAt!: Date | null;
+
+  @Column({ name: 'credentials_retrieved_at', type: 'timestamptz', nullable: true })
+  credentialsRetrievedAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+}

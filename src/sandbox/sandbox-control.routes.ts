@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import { CallLog, CallRecord } from './sandbox.call-log';
+import { FaultRegistry, FaultView } from './sandbox.faults';
+import { RouteResult, SandboxHttpError } from './sandbox.http';
+import { presentClient, presentCollection, presentEndpoint, presentKey } from './sandbox.presenter';
+import { RateLimitConfig, SandboxRateLimiter } from './sandbox.rate-limit';
+import { parseSeed, ParsedSandboxSeed, SandboxSeedError } from './sandbox.seed';
+import { ManagedUserRecord, PortalKind, SandboxState } from './sandbox.state';
+import { SandboxStats, SandboxStatsView } from './sandbox.stats';
+
+/** The parts of a running sandbox the control API reads and resets. */
+export interface SandboxRuntime {
+  readonly state: SandboxState;
+  readonly faults: FaultRegistry;
+  readonly calls: CallLog;
+  readonly stats: SandboxStats;
+  readonly limiter: SandboxRateLimiter;
+  /** Back to the start: the initial seed, no faults, no calls, the initial rate limits. */
+  reset(): void;
+  addSeed(seed: ParsedSandboxSeed): void;
+}
+
+export interface ManagedUserSnapshot {
+  id: number;
+  externalId: string | null;
+  name: string;
+  projects: { id: string; name: string }[];
+  portals: {
+    id: number;
+    name: string;
+    subdomain: string;
+    kind: PortalKind;
+    api_collection_ids: number[];
+  }[];
+  collections: Record<string, unknown>[];
+  endpoints: Record<string, unknown>[];
+  /**
+   * Clients as Workato shows them plus `jwt_secret_sha256`, so a test can check which secret
+   * was sent without the secret itself ever leaving the sandbox.
+   */
+  clients: Record<string, unknown>[];
+  /** Keys with their full `auth_token` and owning `api_client_id`. */
+  keys: Record<string, unknown>[];
+}
+
+export interface SandboxStateSnapshot {
+  managedUsers: ManagedUserSnapshot[];
+}
+
+export interface SandboxStatsResponse extends SandboxStatsView {
+  config: RateLimitConfig;
+}
+
+export interface CallsResponse {
+  calls: CallRecord[];
+  lastSeq: number;
+}
+
+export interface FaultsResponse {
+  faults: FaultView[];
+}
+
+const PREFIX = '/__sandbox';
+
+/** The control API: unauthenticated, unlogged, never rate-limited or fault-injected. */
+export function handleControl(
+  rt: SandboxRuntime,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: unknown,
+): RouteResult {
+  const route = `${method} ${path.slice(PREFIX.length) || '/'}`;
+  switch (route) {
+    case 'POST /faults':
+      return ok({ id: rt.faults.add(body).id });
+    case 'GET /faults':
+      return ok<FaultsResponse>({ faults: rt.faults.list() });
+    case 'DELETE /faults':
+      rt.faults.clear();
+      return ok({ success: true });
+    case 'GET /calls': {
+      const since = Number(query.get('since') ?? 0);
+      return ok<CallsResponse>({
+        calls: rt.calls.since(Number.isFinite(since) ? since : 0),
+        lastSeq: rt.calls.last,
+      });
+    }
+    case 'DELETE /calls':
+      rt.calls.clear();
+      return ok({ success: true });
+    case 'POST /reset':
+      rt.reset();
+      return ok({ success: true });
+    case 'POST /seed':
+      return seed(rt, body);
+    case 'GET /state':
+      return ok<SandboxStateSnapshot>(snapshot(rt.state, query.get('managedUserId')));
+    case 'GET /stats':
+      return ok<SandboxStatsResponse>({ ...rt.stats.view(), config: rt.limiter.current() });
+    case 'DELETE /stats':
+      rt.stats.reset();
+      return ok({ success: true });
+    case 'GET /config':
+      return ok(rt.limiter.current());
+    case 'PUT /config':
+      rt.limiter.configure(parseRateLimitConfig(body, rt.limiter.current()));
+      return ok(rt.limiter.current());
+  }
+  const faultId = /^DELETE \/faults\/(\d+)$/.exec(route);
+  if (faultId) {
+    if (!rt.faults.remove(Number(faultId[1]))) throw SandboxHttpError.notFound();
+    return ok({ success: true });
+  }
+  throw SandboxHttpError.notFound();
+}
+
+function ok<T>(body: T): RouteResult {
+  return { status: 200, body };
+}
+
+function seed(rt: SandboxRuntime, body: unknown): RouteResult {
+  try {
+    const parsed = parseSeed(body);
+    rt.addSeed(parsed);
+    return ok({ success: true, managedUserIds: parsed.managedUsers.map((mu) => mu.id) });
+  } catch (error) {
+    if (error instanceof SandboxSeedError) throw SandboxHttpError.badRequest(error.message);
+    throw error;
+  }
+}
+
+function parseRateLimitConfig(input: unknown, current: RateLimitConfig): RateLimitConfig {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw SandboxHttpError.badRequest('Request body must be a JSON object');
+  }
+  const body = input as Record<string, unknown>;
+  const next = { ...current };
+  const errors: Record<string, string[]> = {};
+  for (const field of ['rateLimitRps', 'portalRateLimitPerMinute'] as const) {
+    if (!(field in body)) continue;
+    const value = body[field];
+    if (value === null) next[field] = null;
+    else if (typeof value === 'number' && Number.isFinite(value) && value > 0) next[field] = value;
+    else errors[field] = ['must be a positive number or null'];
+  }
+  if (Object.keys(errors).length > 0) throw SandboxHttpError.validation(errors);
+  return next;
+}
+
+function snapshot(state: SandboxState, managedUserId: string | null): SandboxStateSnapshot {
+  if (managedUserId === null || managedUserId === '') {
+    return { managedUsers: state.allManagedUsers().map(snapshotOf) };
+  }
+  const mu = state.findManagedUser(managedUserId);
+  if (!mu) throw SandboxHttpError.notFound();
+  return { managedUsers: [snapshotOf(mu)] };
+}
+
+function snapshotOf(mu: ManagedUserRecord): ManagedUserSnapshot {
+  const clients = [...mu.clients.values()];
+  return {
+    id: mu.id,
+    externalId: mu.externalId,
+    name: mu.name,
+    projects: [...mu.projects.values()].map((p) => ({ ...p })),
+    portals: [...mu.portals.values()].map((p) => ({
+      id: p.id,
+      name: p.name,
+      subdomain: p.subdomain,
+      kind: p.kind,
+      api_collection_ids: [...p.apiCollectionIds],
+    })),
+    collections: [...mu.collections.values()].map(presentCollection),
+    endpoints: [...mu.endpoints.values()].map(presentEndpoint),
+    clients: clients.map((c) => ({
+      ...presentClient(mu, c, { withKeys: false }),
+      jwt_secret_sha256:
+        c.jwtSecret === null ? null : createHash('sha256').update(c.jwtSecret).digest('hex'),
+    })),
+    keys: clients.flatMap((c) =>
+      [...c.keys.values()].map((k) => ({
+        ...presentKey(k, { reveal: true }),
+        api_client_id: c.id,
+      })),
+    ),
+  };
+}

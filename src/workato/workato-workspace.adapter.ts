@@ -1,0 +1,161 @@
+import { Injectable } from '@nestjs/common';
+import {
+  CreateApiClientInput,
+  WorkatoWorkspace,
+  WorkspaceApiClient,
+  WorkspaceApiCollection,
+  WorkspaceApiKey,
+  WorkspaceCallError,
+  WorkspacePortal,
+} from '../onboarding/application/ports/workato-workspace.port';
+import { isWorkatoError, WorkatoError } from './workato.errors';
+import { WorkatoClient } from './workato.client';
+import type { CreateApiClientRequest } from './workato.types';
+
+/** The onboarding's view of a Workato workspace, over the Workato client. */
+@Injectable()
+export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
+  constructor(private readonly client: WorkatoClient) {
+    super();
+  }
+
+  findApiCollection(
+    mu: string,
+    projectId: string,
+    name: string,
+  ): Promise<WorkspaceApiCollection | null> {
+    return call(async () => {
+      const all = await this.client.listAllApiCollections(mu);
+      const found = all.find((c) => c.name === name && String(c.project_id ?? '') === projectId);
+      return found
+        ? { id: String(found.id), name: found.name, projectId: String(found.project_id ?? '') }
+        : null;
+    });
+  }
+
+  createApiCollection(
+    mu: string,
+    projectId: string,
+    name: string,
+  ): Promise<WorkspaceApiCollection> {
+    return call(async () => {
+      const created = await this.client.createApiCollection(mu, projectId, { name });
+      return { id: String(created.id), name: created.name, projectId };
+    });
+  }
+
+  findApiClient(mu: string, name: string): Promise<WorkspaceApiClient | null> {
+    return call(async () => {
+      const found = (await this.client.listAllApiClients(mu)).find((c) => c.name === name);
+      return found ? { id: String(found.id), name: found.name } : null;
+    });
+  }
+
+  createApiClient(mu: string, input: CreateApiClientInput): Promise<WorkspaceApiClient> {
+    return call(async () => {
+      const request: CreateApiClientRequest = {
+        name: input.name,
+        description: input.description,
+        project_id: Number(input.projectId),
+        api_collection_ids: input.apiCollectionIds,
+        auth_type: input.authType,
+        jwt_method: input.jwtMethod,
+        jwt_secret: input.jwtSecret,
+        oidc_issuer: input.oidcIssuer,
+        oidc_jwks_uri: input.oidcJwksUri,
+        access_profile_claim: input.accessProfileClaim,
+        required_claims: input.requiredClaims,
+        allowed_issuers: input.allowedIssuers,
+        api_policy_id: input.apiPolicyId,
+        api_portal_id: input.apiPortalId,
+        email: input.email,
+        idp_user_id: input.idpUserId,
+      };
+      for (const key of Object.keys(request) as (keyof CreateApiClientRequest)[])
+        if (request[key] === undefined) delete request[key];
+      const created = await this.client.createApiClient(mu, request);
+      return { id: String(created.id), name: created.name };
+    });
+  }
+
+  deleteApiClient(mu: string, clientId: string): Promise<boolean> {
+    return call(() => this.client.deleteApiClient(mu, clientId).then(() => true), {
+      notFound: false,
+    });
+  }
+
+  findPortalByName(mu: string, name: string): Promise<WorkspacePortal | null> {
+    return call(async () => {
+      const found = (await this.client.listAllApiPortals(mu)).find((p) => p.name === name);
+      return found ? { id: Number(found.id), name: found.name } : null;
+    });
+  }
+
+  findApiKey(mu: string, clientId: string, name: string): Promise<WorkspaceApiKey | null> {
+    return call(
+      async () => {
+        const found = (await this.client.listAllApiKeys(mu, clientId)).find((k) => k.name === name);
+        return found ? { id: String(found.id), name: found.name } : null;
+      },
+      { notFound: null },
+    );
+  }
+
+  createApiKey(
+    mu: string,
+    clientId: string,
+    input: { name: string; active: boolean; ipAllowList: string[]; ipDenyList: string[] },
+  ): Promise<WorkspaceApiKey> {
+    return call(async () => {
+      const key = await this.client.createApiKey(mu, clientId, {
+        name: input.name,
+        active: input.active,
+        ip_allow_list: input.ipAllowList,
+        ip_deny_list: input.ipDenyList,
+      });
+      return withToken(key);
+    });
+  }
+
+  refreshApiKeySecret(mu: string, clientId: string, keyId: string): Promise<WorkspaceApiKey> {
+    return call(async () => withToken(await this.client.refreshApiKeySecret(mu, clientId, keyId)));
+  }
+
+  deleteApiKey(mu: string, clientId: string, keyId: string): Promise<boolean> {
+    return call(() => this.client.deleteApiKey(mu, clientId, keyId).then(() => true), {
+      notFound: false,
+    });
+  }
+}
+
+function withToken(key: { id: number; name: string; auth_token?: string | null }): WorkspaceApiKey {
+  // A masked token (its last four characters) is what reads return; only a full one is a secret.
+  const token = key.auth_token && key.auth_token.length > 4 ? key.auth_token : null;
+  return { id: String(key.id), name: key.name, authToken: token };
+}
+
+/** Runs a client call, mapping Workato's errors to recorded ones; 404 may mean "already gone". */
+async function call<T>(fn: () => Promise<T>, options: { notFound?: T } = {}): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (isWorkatoError(error)) {
+      if (error.status === 404 && 'notFound' in options) return options.notFound as T;
+      throw new WorkspaceCallError(recorded(error));
+    }
+    throw error;
+  }
+}
+
+function recorded(error: WorkatoError) {
+  return {
+    code: error.code,
+    message: error.message,
+    retryable: error.retryable,
+    httpStatus: error.status,
+    workatoMessage: error.workatoMessage,
+    ...(error.fieldErrors ? { fieldErrors: error.fieldErrors } : {}),
+    method: error.method ?? undefined,
+    path: error.path ?? undefined,
+  };
+}

@@ -1,0 +1,56 @@
+import { Logger, Module, OnModuleDestroy } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { PostgresRateLimiter, WorkatoRateLimiter } from './rate-limiter';
+import { WorkatoClient } from './workato.client';
+
+/**
+ * The Workato client for the application. Its rate limiter keeps the shared token buckets in
+ * Postgres, because Workato's quota belongs to the whole Embed admin workspace and every
+ * instance of the service spends it. AppConfig and the TypeORM DataSource are global.
+ */
+@Module({
+  providers: [
+    {
+      provide: WorkatoRateLimiter,
+      inject: [DataSource, AppConfig],
+      useFactory: (dataSource: DataSource, config: AppConfig): WorkatoRateLimiter =>
+        new PostgresRateLimiter(dataSource, {
+          ratePerSecond: config.values.WORKATO_RATE_LIMIT_RPS,
+          portalRatePerMinute: config.values.WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE,
+        }),
+    },
+    {
+      provide: WorkatoClient,
+      inject: [AppConfig, WorkatoRateLimiter],
+      useFactory: (config: AppConfig, rateLimiter: WorkatoRateLimiter): WorkatoClient => {
+        const logger = new Logger(WorkatoClient.name);
+        return new WorkatoClient({
+          baseUrl: config.runtime.workatoBaseUrl,
+          apiToken: config.runtime.workatoApiToken,
+          timeoutMs: config.values.WORKATO_TIMEOUT_MS,
+          rateLimiter,
+          retry: {
+            maxAttempts: config.values.WORKATO_MAX_ATTEMPTS,
+            maxElapsedMs: config.values.WORKATO_RETRY_MAX_ELAPSED_MS,
+            baseDelayMs: config.values.WORKATO_RETRY_BASE_DELAY_MS,
+            maxDelayMs: config.values.WORKATO_RETRY_MAX_DELAY_MS,
+          },
+          logger: {
+            debug: (message, context) => logger.debug(`${message} ${JSON.stringify(context)}`),
+            warn: (message, context) => logger.warn(`${message} ${JSON.stringify(context)}`),
+          },
+        });
+      },
+    },
+  ],
+  exports: [WorkatoClient, WorkatoRateLimiter],
+})
+export class WorkatoModule implements OnModuleDestroy {
+  constructor(private readonly client: WorkatoClient) {}
+
+  /** Closes the keep-alive connections so shutdown does not wait for them to time out. */
+  async onModuleDestroy(): Promise<void> {
+    await this.client.close();
+  }
+}

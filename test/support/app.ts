@@ -1,0 +1,127 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { json } from 'express';
+import { AppModule } from '../../src/app.module';
+import { AppConfig } from '../../src/config/app-config';
+import { ConfigValues, parseConfig } from '../../src/config/config.schema';
+import { JsonExceptionFilter } from '../../src/http/http-exception.filter';
+import { startSandbox, RunningSandbox, SandboxControl } from '../../src/sandbox/sandbox.server';
+import { createTestDatabase, TestDatabase } from './database';
+import { createTestTopics, TestTopics } from './kafka';
+import { testKafkaBrokers } from './test-infrastructure';
+
+export const TEST_ENCRYPTION_KEY = `test:${Buffer.alloc(32, 7).toString('base64')}`;
+
+export interface TestEnvironment {
+  database: TestDatabase;
+  topics: TestTopics;
+  sandbox: RunningSandbox;
+  control: SandboxControl;
+  /** Environment for a service process (or an in-process app) wired to this test's parts. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** A database, topics and a Workato sandbox of this test file's own. */
+export async function createTestEnvironment(
+  prefix: string,
+  options: { sandboxRateLimitRps?: number | null; withKafka?: boolean } = {},
+): Promise<TestEnvironment> {
+  const database = await createTestDatabase();
+  const topics = await createTestTopics(prefix);
+  const sandbox = await startSandbox({
+    port: 0,
+    rateLimitRps: options.sandboxRateLimitRps ?? null,
+  });
+  const control = new SandboxControl(sandbox.url);
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: '10',
+    KAFKA_GROUP_ID: topics.groupId,
+    KAFKA_TOPIC_ONBOARDED: topics.onboarded,
+    KAFKA_TOPIC_RESULTS: topics.results,
+    KAFKA_TOPIC_DLQ: topics.dlq,
+    WORKATO_BASE_URL: sandbox.url,
+    WORKATO_API_TOKEN: sandbox.token,
+    WORKATO_RATE_LIMIT_RPS: '1000',
+    WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE: '100000',
+    WORKATO_RETRY_BASE_DELAY_MS: '20',
+    WORKATO_RETRY_MAX_DELAY_MS: '200',
+    WORKATO_MAX_ATTEMPTS: '3',
+    SECRETS_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    HTTP_PORT: '0',
+  };
+  if (options.withKafka !== false) env.KAFKA_BROKERS = testKafkaBrokers().join(',');
+  return {
+    database,
+    topics,
+    sandbox,
+    control,
+    env,
+    close: async () => {
+      await sandbox.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The whole service in this process, on real Postgres, Kafka and the sandbox over HTTP. */
+export async function startTestApp(
+  env: Record<string, string>,
+  overrides: Partial<Record<keyof ConfigValues, string>> = {},
+): Promise<TestApp> {
+  const values = parseConfig({ ...env, ...overrides });
+  const config = new AppConfig(values, {
+    databaseUrl: values.DATABASE_URL!,
+    kafkaBrokers: values.KAFKA_BROKERS ?? null,
+    workatoBaseUrl: values.WORKATO_BASE_URL!,
+    workatoApiToken: values.WORKATO_API_TOKEN!,
+    secretsEncryptionKey: values.SECRETS_ENCRYPTION_KEY!,
+    sandboxUrl: null,
+  });
+  const app = await NestFactory.create(AppModule.forRoot(config), {
+    logger: ['error', 'warn'],
+    bodyParser: false,
+  });
+  app.use(json({ limit: '256kb' }));
+  app.useGlobalFilters(new JsonExceptionFilter());
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return {
+    app,
+    config,
+    url: `http://127.0.0.1:${address.port}`,
+    close: () => app.close(),
+  };
+}
+
+/** Polls until `check` returns a value (not undefined) or the time is up. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  options: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `${options.message ?? 'condition not met in time'}${last ? `: ${String(last)}` : ''}`,
+      );
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
+  }
+}

@@ -1,0 +1,169 @@
+import { Pool } from 'pg';
+import { RunningSandbox, SandboxControl, startSandbox } from '../../src/sandbox/sandbox.server';
+import { PostgresRateLimiter, RateLimitBucket } from '../../src/workato/rate-limiter';
+import { WorkatoClient } from '../../src/workato/workato.client';
+import { createTestDatabase, TestDatabase } from '../support/database';
+
+/**
+ * The Postgres rate limiter as several service instances use it: separate connection pools on
+ * one database, one shared limit.
+ */
+let db: TestDatabase;
+let otherPool: Pool;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  // A second instance: a plain pg Pool rather than a TypeORM DataSource, so both kinds are used.
+  otherPool = new Pool({ connectionString: db.url, max: 10 });
+});
+
+afterAll(async () => {
+  await otherPool.end();
+  await db.drop();
+});
+
+beforeEach(async () => {
+  await db.dataSource.query('DELETE FROM workato_rate_limit_bucket');
+});
+
+/** The most timestamps inside any window of `windowMs`. */
+function maxInWindow(timestamps: number[], windowMs: number): number {
+  const sorted = [...timestamps].sort((a, b) => a - b);
+  let max = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end] - sorted[start] >= windowMs) start++;
+    max = Math.max(max, end - start + 1);
+  }
+  return max;
+}
+
+async function fire(limiter: PostgresRateLimiter, n: number, bucket: RateLimitBucket = 'default') {
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      await limiter.acquire(bucket);
+      return Date.now();
+    }),
+  );
+}
+
+describe('PostgresRateLimiter', () => {
+  it('two instances sharing the database stay within the limit together, at nearly full rate', async () => {
+    const rate = 20;
+    const a = new PostgresRateLimiter(db.dataSource, { ratePerSecond: rate });
+    const b = new PostgresRateLimiter(otherPool, { ratePerSecond: rate });
+    const started = Date.now();
+    const [fromA, fromB] = await Promise.all([fire(a, 60), fire(b, 60)]);
+    const all = [...fromA, ...fromB];
+    const elapsed = Math.max(...all) - started;
+
+    // Burst is one token: never more than rate + 1 in any second.
+    expect(maxInWindow(all, 1000)).toBeLessThanOrEqual(rate + 1);
+    // 120 slots at 20/s: the last one 119/20 = 5.95 s after the first.
+    expect(elapsed).toBeGreaterThanOrEqual(5_800);
+    expect(elapsed).toBeLessThan(7_000);
+    // Achieved rate at least 0.95 of the limit.
+    const achieved = (all.length - 1) / ((Math.max(...all) - Math.min(...all)) / 1000);
+    expect(achieved).toBeGreaterThanOrEqual(0.95 * rate);
+    expect(achieved).toBeLessThanOrEqual(rate * 1.02);
+  });
+
+  it('upserts the bucket row with the configured rate and follows a changed rate', async () => {
+    await new PostgresRateLimiter(db.dataSource, { ratePerSecond: 7 }).acquire('default');
+    await new PostgresRateLimiter(db.dataSource, { portalRatePerMinute: 30 }).acquire('portal');
+    let rows = await db.dataSource.query(
+      'SELECT name, capacity, refill_per_second FROM workato_rate_limit_bucket ORDER BY name',
+    );
+    expect(rows).toEqual([
+      { name: 'default', capacity: 1, refill_per_second: 7 },
+      { name: 'portal', capacity: 1, refill_per_second: 0.5 },
+    ]);
+    await new PostgresRateLimiter(db.dataSource, { ratePerSecond: 12 }).acquire('default');
+    rows = await db.dataSource.query(
+      "SELECT refill_per_second FROM workato_rate_limit_bucket WHERE name = 'default'",
+    );
+    expect(rows).toEqual([{ refill_per_second: 12 }]);
+  });
+
+  it('a pause set by one instance holds back the others', async () => {
+    const a = new PostgresRateLimiter(db.dataSource, { ratePerSecond: 50 });
+    const b = new PostgresRateLimiter(otherPool, { ratePerSecond: 50 });
+    await a.acquire('default');
+    await a.pauseUntil('default', Date.now() + 1500);
+    const waited = await b.reserve('default');
+    expect(waited).toBeGreaterThan(1400);
+    expect(waited).toBeLessThanOrEqual(1500);
+    // Later reservations queue behind it, one slot (20 ms) apart.
+    const next = await b.reserve('default');
+    expect(next - waited).toBeGreaterThan(15);
+    expect(next - waited).toBeLessThan(40);
+    // A shorter pause does not shorten the current one.
+    await b.pauseUntil('default', Date.now() + 100);
+    expect(await a.reserve('default')).toBeGreaterThan(1400);
+  });
+
+  it('uses the database clock: an instance with a skewed clock pauses for the right duration', async () => {
+    const skewedNow = () => Date.now() + 3_600_000;
+    const skewed = new PostgresRateLimiter(otherPool, { ratePerSecond: 50 }, { now: skewedNow });
+    const honest = new PostgresRateLimiter(db.dataSource, { ratePerSecond: 50 });
+    await skewed.pauseUntil('default', skewedNow() + 1000);
+    const wait = await honest.reserve('default');
+    expect(wait).toBeGreaterThan(900);
+    expect(wait).toBeLessThanOrEqual(1000);
+  });
+
+  it('portal and default buckets are independent', async () => {
+    const limiter = new PostgresRateLimiter(db.dataSource, {
+      ratePerSecond: 10,
+      portalRatePerMinute: 60,
+    });
+    expect(await limiter.reserve('portal')).toBe(0);
+    expect(await limiter.reserve('default')).toBe(0);
+    expect(await limiter.reserve('portal')).toBeGreaterThan(900);
+    expect(await limiter.reserve('default')).toBeLessThan(110);
+  });
+});
+
+describe('two WorkatoClients sharing the Postgres limiter against a rate-limited sandbox', () => {
+  let sandbox: RunningSandbox;
+  let control: SandboxControl;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0, rateLimitRps: 10, portalRateLimitPerMinute: 60 });
+    control = new SandboxControl(sandbox.url);
+  });
+
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  it('gets no 429 at the full documented rate', async () => {
+    const make = (db: ConstructorParameters<typeof PostgresRateLimiter>[0]) =>
+      new WorkatoClient({
+        baseUrl: sandbox.url,
+        apiToken: sandbox.token,
+        rateLimiter: new PostgresRateLimiter(db, { ratePerSecond: 10, portalRatePerMinute: 60 }),
+      });
+    const one = make(db.dataSource);
+    const two = make(otherPool);
+    try {
+      await control.resetStats();
+      const started = Date.now();
+      await Promise.all([
+        ...Array.from({ length: 20 }, () => one.listApiClients(5454)),
+        ...Array.from({ length: 20 }, () => two.listApiCollections(5454)),
+        ...Array.from({ length: 2 }, () => one.listApiPortals(5454)),
+        ...Array.from({ length: 2 }, () => two.listApiPortals(5454)),
+      ]);
+      const elapsed = Date.now() - started;
+      const stats = await control.stats();
+      expect(stats.rateLimited429).toBe(0);
+      expect(stats.requests).toBe(44);
+      // 44 slots at 10/s, and four portal calls a second apart in between.
+      expect(elapsed).toBeGreaterThanOrEqual(4_000);
+      expect(elapsed).toBeLessThan(6_500);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+});
