@@ -106,6 +106,12 @@ export const configSchema = z.object({
   /** Off for an instance that should only ingest and serve REST (e.g. a read replica). */
   ONBOARDING_RUNNER_ENABLED: booleanFlag.default(true),
   SECRETS_ENCRYPTION_KEY: z.string().min(1).optional(),
+  /** `role:token,…` with roles viewer and operator. Unset outside production: a dev token. */
+  API_TOKENS: z.string().min(1).optional(),
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(1).optional(),
+  /** Requests per minute per API token (429 beyond). */
+  API_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
 });
 
 export type ConfigValues = z.infer<typeof configSchema>;

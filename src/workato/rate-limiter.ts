@@ -146,9 +146,18 @@ export class PostgresRateLimiter extends WorkatoRateLimiter {
 
   /** Reserves a slot in the shared bucket and returns how long to wait for it. */
   async reserve(bucket: RateLimitBucket): Promise<number> {
+    return (await this.reserveSlot(bucket)).waitMs;
+  }
+
+  /**
+   * Reserves a slot; returns the wait and the slot itself in the database's clock (epoch ms),
+   * which is what the instances agree on.
+   */
+  async reserveSlot(bucket: RateLimitBucket): Promise<{ waitMs: number; slotAtMs: number }> {
     const { refillPerSecond, capacity } = this.rates[bucket];
     // `updated_at` is the moment `tokens` is valid for; it is in the future while the bucket is
-    // paused, and then a reservation waits for it first.
+    // paused. The slot is that moment plus the time to refill whatever the tokens are below
+    // zero (the reservations queued ahead of this one).
     const rows = await this.run(
       `INSERT INTO ${RATE_LIMIT_TABLE} AS b
          (name, tokens, capacity, refill_per_second, updated_at, paused_until)
@@ -162,15 +171,18 @@ export class PostgresRateLimiter extends WorkatoRateLimiter {
          capacity = EXCLUDED.capacity,
          refill_per_second = EXCLUDED.refill_per_second,
          updated_at = greatest(b.updated_at, clock_timestamp())
-       RETURNING (
-         greatest(0, extract(epoch FROM b.updated_at - clock_timestamp()))::float8 * 1000
-         + greatest(0, -b.tokens) / b.refill_per_second * 1000
-       ) AS wait_ms`,
+       RETURNING
+         extract(epoch FROM b.updated_at)::float8 * 1000
+           + greatest(0, -b.tokens) / b.refill_per_second * 1000 AS slot_at_ms,
+         extract(epoch FROM clock_timestamp())::float8 * 1000 AS db_now_ms`,
       [bucket, capacity, refillPerSecond],
     );
-    const waitMs = Number(rows[0]?.wait_ms);
-    if (!Number.isFinite(waitMs)) throw new Error(`rate limiter: no row for bucket ${bucket}`);
-    return Math.max(0, waitMs);
+    const slotAtMs = Number(rows[0]?.slot_at_ms);
+    const dbNowMs = Number(rows[0]?.db_now_ms);
+    if (!Number.isFinite(slotAtMs) || !Number.isFinite(dbNowMs)) {
+      throw new Error(`rate limiter: no row returned for bucket ${bucket}`);
+    }
+    return { waitMs: Math.max(0, slotAtMs - dbNowMs), slotAtMs };
   }
 
   async acquire(bucket: RateLimitBucket): Promise<{ waitedMs: number }> {
