@@ -23,6 +23,8 @@ export const faultSpecSchema = z.object({
     .default('.*')
     .refine((p) => compiles(p), { message: 'must be a valid regular expression' }),
   count: z.number().int().min(-1).default(1),
+  /** Matching requests let through before the fault starts firing (fail the 2nd key, say). */
+  skip: z.number().int().min(0).default(0),
   status: z.number().int().min(100).max(599).optional(),
   body: z.unknown().optional(),
   retryAfter: z.number().nonnegative().optional(),
@@ -57,6 +59,7 @@ export interface TriggeredFault {
 
 interface ActiveFault {
   id: number;
+  skipLeft: number;
   spec: ParsedFaultSpec;
   regex: RegExp;
   remaining: number;
@@ -102,6 +105,7 @@ export class FaultRegistry {
       spec: parsed.data,
       regex: new RegExp(parsed.data.path),
       remaining: parsed.data.count,
+      skipLeft: parsed.data.skip,
       triggered: 0,
     };
     this.faults.push(fault);
@@ -130,6 +134,10 @@ export class FaultRegistry {
       const { spec } = fault;
       if (spec.method !== '*' && spec.method !== method) continue;
       if (!fault.regex.test(path)) continue;
+      if (fault.skipLeft > 0) {
+        fault.skipLeft--;
+        continue;
+      }
       if (spec.probability < 1 && this.random() >= spec.probability) continue;
       fault.triggered++;
       if (fault.remaining > 0 && --fault.remaining === 0) {

@@ -1,6 +1,12 @@
 import { OnboardingError } from '../domain/recorded-error';
 import type { StepState } from '../domain/onboarding-step';
 import type { OnboardingStore } from './ports/onboarding.store';
+import { WorkspaceCallError } from './ports/workato-workspace.port';
+
+function isTerminal(error: unknown): boolean {
+  if (error instanceof WorkspaceCallError) return !error.recorded.retryable;
+  return error instanceof OnboardingError && !error.retryable;
+}
 
 export interface ProvisionOperations {
   /** Looks the resource up by its natural key. */
@@ -59,7 +65,15 @@ export async function provisionStep(
   }
 
   await update({ intentRecorded: true });
-  const created = await ops.create();
+  let created: { id: string; secret?: string };
+  try {
+    created = await ops.create();
+  } catch (error) {
+    // The lookup just found nothing and Workato refused the create for good: nothing exists
+    // to undo. (A retryable failure keeps the intent: the create may have gone through.)
+    if (isTerminal(error)) await update({ clearIntent: true });
+    throw error;
+  }
   await update({
     status: 'SUCCEEDED',
     workatoId: created.id,

@@ -1,0 +1,43 @@
+import { Global, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { parseConfig } from '../config/config.schema';
+import { PostgresRateLimiter, WorkatoRateLimiter } from './rate-limiter';
+import { WorkatoClient } from './workato.client';
+import { WorkatoModule } from './workato.module';
+
+const config = new AppConfig(parseConfig({ WORKATO_RATE_LIMIT_RPS: '5' }), {
+  databaseUrl: 'postgres://localhost/unused',
+  kafkaBrokers: null,
+  workatoBaseUrl: 'http://127.0.0.1:9',
+  workatoApiToken: 'module-spec-token',
+  secretsEncryptionKey: 'unused',
+  sandboxUrl: null,
+});
+
+/** Stands in for the lead's global ConfigModule and TypeOrmModule. */
+@Global()
+@Module({
+  providers: [
+    { provide: AppConfig, useValue: config },
+    { provide: DataSource, useValue: { query: jest.fn() } },
+  ],
+  exports: [AppConfig, DataSource],
+})
+class GlobalsModule {}
+
+describe('WorkatoModule', () => {
+  it('provides the client and the Postgres limiter, and closes the pool on shutdown', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [GlobalsModule, WorkatoModule],
+    }).compile();
+    const client = moduleRef.get(WorkatoClient);
+    expect(client).toBeInstanceOf(WorkatoClient);
+    expect(moduleRef.get(WorkatoRateLimiter)).toBeInstanceOf(PostgresRateLimiter);
+
+    const close = jest.spyOn(client, 'close');
+    await moduleRef.close();
+    expect(close).toHaveBeenCalled();
+  });
+});
