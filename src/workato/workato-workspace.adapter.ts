@@ -39,7 +39,9 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
     name: string,
   ): Promise<WorkspaceApiCollection> {
     return call(async () => {
-      const created = await this.client.createApiCollection(mu, projectId, { name });
+      const created = await createOnce(() =>
+        this.client.createApiCollection(mu, projectId, { name }, CREATE_OPTIONS),
+      );
       return { id: String(created.id), name: created.name, projectId };
     });
   }
@@ -73,7 +75,9 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
       };
       for (const key of Object.keys(request) as (keyof CreateApiClientRequest)[])
         if (request[key] === undefined) delete request[key];
-      const created = await this.client.createApiClient(mu, request);
+      const created = await createOnce(() =>
+        this.client.createApiClient(mu, request, CREATE_OPTIONS),
+      );
       return { id: String(created.id), name: created.name };
     });
   }
@@ -107,12 +111,19 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
     input: { name: string; active: boolean; ipAllowList: string[]; ipDenyList: string[] },
   ): Promise<WorkspaceApiKey> {
     return call(async () => {
-      const key = await this.client.createApiKey(mu, clientId, {
+      const key = await createOnce(() =>
+        this.client.createApiKey(
+          mu,
+          clientId,
+          {
         name: input.name,
         active: input.active,
         ip_allow_list: input.ipAllowList,
         ip_deny_list: input.ipDenyList,
-      });
+      },
+          CREATE_OPTIONS,
+        ),
+      );
       return withToken(key);
     });
   }
@@ -132,6 +143,27 @@ function withToken(key: { id: number; name: string; auth_token?: string | null }
   // A masked token (its last four characters) is what reads return; only a full one is a secret.
   const token = key.auth_token && key.auth_token.length > 4 ? key.auth_token : null;
   return { id: String(key.id), name: key.name, authToken: token };
+}
+
+/**
+ * Creates are not idempotent in Workato: retrying one whose answer was lost (timeout, dropped
+ * connection, 5xx) could create a second resource. So the client does not retry them; the
+ * onboarding re-runs the step instead, which looks the resource up by its natural key first.
+ * Only a 429 is retried here, since Workato applied nothing.
+ */
+const CREATE_OPTIONS = { retry: false } as const;
+const MAX_RATE_LIMITED_CREATES = 8;
+
+async function createOnce<T>(create: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (error) {
+      if (!isWorkatoError(error) || error.status !== 429 || attempt >= MAX_RATE_LIMITED_CREATES)
+        throw error;
+      await new Promise((r) => setTimeout(r, error.retryAfterMs ?? 1000));
+    }
+  }
 }
 
 /** Runs a client call, mapping Workato's errors to recorded ones; 404 may mean "already gone". */

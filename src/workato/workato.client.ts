@@ -658,7 +658,15 @@ export class WorkatoClient {
         // The quota is the workspace's: hold back every request in this bucket, on every
         // instance. A portal call pauses the portal bucket; the default bucket is paused by the
         // default-bucket calls that hit the limit themselves.
-        await this.options.rateLimiter.pauseUntil(buckets[0], Date.now() + retryAfterMs);
+        await this.options.rateLimiter
+          .pauseUntil(buckets[0], Date.now() + retryAfterMs)
+          .catch((error: unknown) =>
+            // The retry still waits for Retry-After; losing the shared pause only costs others.
+            this.options.logger?.warn('Could not pause the Workato rate-limit bucket', {
+              bucket: buckets[0],
+              error: error instanceof Error ? error.message : String(error),
+            }),
+          );
         throw this.scrub(
           errorFromResponse({ status, method: spec.method, path, bodyText: text, retryAfterMs }),
         );

@@ -18,21 +18,29 @@ export async function createTestTopics(prefix: string): Promise<TestTopics> {
     dlq: `${prefix}.dlq.${suffix}`,
     groupId: `${prefix}.group.${suffix}`,
   };
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [topics.onboarded, topics.results, topics.dlq].map((topic) => ({
-        topic,
-        numPartitions: 3,
-        replicationFactor: 1,
-      })),
-    });
-  } finally {
-    await admin.disconnect();
+  const names = [topics.onboarded, topics.results, topics.dlq];
+  // A fresh single-node broker answers LEADER_NOT_AVAILABLE for a moment while several test
+  // files create topics at once: retry until the metadata of all three is served.
+  for (let attempt = 1; ; attempt++) {
+    const admin = testKafka().admin();
+    try {
+      await admin.connect();
+      const existing = new Set(await admin.listTopics());
+      const missing = names.filter((t) => !existing.has(t));
+      if (missing.length > 0)
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
+        });
+      await admin.fetchTopicMetadata({ topics: names });
+      return topics;
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
-  return topics;
 }
 
 export function testKafka(): Kafka {
