@@ -103,6 +103,8 @@ export const configSchema = z.object({
 
   ONBOARDING_DEADLINE_SECONDS: positiveInt.default(3600),
   ONBOARDING_CONCURRENCY: positiveInt.default(16),
+  /** How long an instance holds an onboarding without renewing; a dead instance's work is taken over after this. */
+  ONBOARDING_LEASE_SECONDS: positiveInt.default(30),
   /** Off for an instance that should only ingest and serve REST (e.g. a read replica). */
   ONBOARDING_RUNNER_ENABLED: booleanFlag.default(true),
   SECRETS_ENCRYPTION_KEY: z.string().min(1).optional(),

@@ -127,47 +127,30 @@ export class OnboardingMetrics {
   });
   private readonly scrapeErrors = new Counter({
     name: `${PREFIX}metrics_scrape_errors_total`,
-    help: 'Scrape-time queries that failed (their gauges are left empty for that scrape)',
+    help: 'Scrape-time queries that failed (their gauges read empty or NaN for that scrape)',
     labelNames: ['query'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly onboardings = new Gauge({
+    name: `${PREFIX}onboardings`,
+    help: 'Onboardings by status (all instances; read from Postgres at scrape time)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  private readonly outboxBacklog = new Gauge({
+    name: `${PREFIX}outbox_backlog`,
+    help: 'Results messages not yet published to Kafka (read from Postgres at scrape time)',
     registers: [this.registry],
   });
 
   constructor(private readonly dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry });
-    const onboardings = new Gauge({
-      name: `${PREFIX}onboardings`,
-      help: 'Onboardings by status (all instances; read from Postgres at scrape time)',
-      labelNames: ['status'] as const,
-      registers: [this.registry],
-      collect: async () => {
-        onboardings.reset();
-        const rows = await this.scrapeQuery<{ status: string; count: string }>(
-          'onboardings',
-          'SELECT status, count(*) AS count FROM onboarding GROUP BY status',
-        );
-        if (!rows) return;
-        // Every status, so a status with no onboardings reads 0 rather than vanishing.
-        for (const status of ONBOARDING_STATUSES) onboardings.set({ status }, 0);
-        for (const row of rows) onboardings.set({ status: row.status }, Number(row.count));
-      },
-    });
-    const outboxBacklog = new Gauge({
-      name: `${PREFIX}outbox_backlog`,
-      help: 'Results messages not yet published to Kafka (read from Postgres at scrape time)',
-      registers: [this.registry],
-      collect: async () => {
-        outboxBacklog.reset();
-        const rows = await this.scrapeQuery<{ count: string }>(
-          'outbox_backlog',
-          'SELECT count(*) AS count FROM outbox_message WHERE published_at IS NULL',
-        );
-        if (rows) outboxBacklog.set(Number(rows[0]?.count ?? 0));
-      },
-    });
   }
 
-  /** The exposition text and its content type, for GET /metrics. */
+  /** Reads the database gauges, then the exposition text and its content type: GET /metrics. */
   async render(): Promise<{ contentType: string; body: string }> {
+    await Promise.all([this.readOnboardingsByStatus(), this.readOutboxBacklog()]);
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
@@ -218,6 +201,27 @@ export class OnboardingMetrics {
   /** Forgets every partition's lag: after a rebalance, when this instance's partitions change. */
   clearConsumerLag(): void {
     this.consumerLag.reset();
+  }
+
+  private async readOnboardingsByStatus(): Promise<void> {
+    const rows = await this.scrapeQuery<{ status: string; count: string }>(
+      'onboardings',
+      'SELECT status, count(*) AS count FROM onboarding GROUP BY status',
+    );
+    this.onboardings.reset();
+    if (!rows) return;
+    // Every status, so a status with no onboardings reads 0 rather than vanishing.
+    for (const status of ONBOARDING_STATUSES) this.onboardings.set({ status }, 0);
+    for (const row of rows) this.onboardings.set({ status: row.status }, Number(row.count));
+  }
+
+  private async readOutboxBacklog(): Promise<void> {
+    const rows = await this.scrapeQuery<{ count: string }>(
+      'outbox_backlog',
+      'SELECT count(*) AS count FROM outbox_message WHERE published_at IS NULL',
+    );
+    // NaN, not 0, when the query failed: a gauge without labels cannot be left out.
+    this.outboxBacklog.set(rows ? Number(rows[0]?.count ?? 0) : NaN);
   }
 
   private async scrapeQuery<T>(name: string, sql: string): Promise<T[] | null> {

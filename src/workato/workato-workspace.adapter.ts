@@ -116,11 +116,11 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
           mu,
           clientId,
           {
-        name: input.name,
-        active: input.active,
-        ip_allow_list: input.ipAllowList,
-        ip_deny_list: input.ipDenyList,
-      },
+            name: input.name,
+            active: input.active,
+            ip_allow_list: input.ipAllowList,
+            ip_deny_list: input.ipDenyList,
+          },
           CREATE_OPTIONS,
         ),
       );

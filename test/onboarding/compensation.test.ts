@@ -175,9 +175,9 @@ describe('terminal failures, compensation and replay', () => {
     const ws = await seedWorkspace(env.control);
     // Created outside the service, straight through Workato's API.
     const workato = (method: string, path: string, body?: unknown) =>
-      rest<Record<string, any>>(env.sandbox.url, method, path, body, {
+      rest<OnboardingView>(env.sandbox.url, method, path, body, {
         authorization: `Bearer ${env.sandbox.token}`,
-      }); // eslint-disable-line @typescript-eslint/no-explicit-any
+      });
     const collection = await workato(
       'POST',
       `/api/managed_users/${ws.ref}/api_collections?project_id=${ws.projectId}`,

@@ -19,7 +19,6 @@ import {
 } from './onboarding.events';
 import { OnboardingStore } from './ports/onboarding.store';
 
-const LEASE_MS = 30_000;
 const POLL_MS = 500;
 /** A run that never reported back (a bug) is dropped; its lease expires and it is picked up again. */
 const RUN_WATCHDOG_MS = 15 * 60_000;
@@ -39,6 +38,7 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
   private wakeRequested = false;
   private stopping = false;
   private started = false;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly store: OnboardingStore,
@@ -46,13 +46,15 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
     private readonly eventBus: EventBus,
     private readonly identity: InstanceIdentity,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.leaseMs = config.values.ONBOARDING_LEASE_SECONDS * 1000;
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.values.ONBOARDING_RUNNER_ENABLED) return;
     this.started = true;
     this.timer = setInterval(() => this.wake(), POLL_MS);
-    this.renewTimer = setInterval(() => void this.renewLeases(), LEASE_MS / 3);
+    this.renewTimer = setInterval(() => void this.renewLeases(), this.leaseMs / 3);
     this.wake();
   }
 
@@ -107,7 +109,7 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
         this.dropStuckRuns();
         const free = this.config.values.ONBOARDING_CONCURRENCY - this.inFlight.size;
         if (free <= 0 || this.stopping) break;
-        const ids = await this.store.claimRunnable(this.identity.id, free, LEASE_MS);
+        const ids = await this.store.claimRunnable(this.identity.id, free, this.leaseMs);
         for (const id of ids) await this.dispatch(id);
         if (ids.length === free) this.wakeRequested = true;
       } while (this.wakeRequested && !this.stopping);
@@ -168,7 +170,7 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
     const ids = [...this.inFlight.keys()];
     if (ids.length === 0) return;
     try {
-      const kept = new Set(await this.store.renewLeases(this.identity.id, ids, LEASE_MS));
+      const kept = new Set(await this.store.renewLeases(this.identity.id, ids, this.leaseMs));
       for (const id of ids) {
         if (!kept.has(id)) {
           this.logger.warn({ msg: 'lease lost', onboardingId: id });
