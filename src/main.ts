@@ -1,12 +1,9 @@
 import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
-import { json } from 'express';
 import { AppModule } from './app.module';
 import { ConfigError, ConfigValues, parseConfig } from './config/config.schema';
-import { JsonExceptionFilter } from './http/http-exception.filter';
+import { configureHttp } from './http/configure-app';
 import { startLocalRuntime } from './local/local-runtime';
 import { OnboardingRunner } from './onboarding/application/onboarding.runner';
 import { OnboardingEventsConsumer } from './kafka/onboarding-events.consumer';
@@ -54,22 +51,7 @@ async function bootstrap(): Promise<void> {
     logger,
     bodyParser: false,
   });
-  app.use(helmet());
-  app.use(json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
-  app.useGlobalFilters(new JsonExceptionFilter());
-  SwaggerModule.setup(
-    'docs',
-    app,
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('workato-onboarding')
-        .setDescription("Onboards a partner's new customers into Workato Embedded")
-        .setVersion('1')
-        .addBearerAuth()
-        .build(),
-    ),
-  );
+  configureHttp(app);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

@@ -43,6 +43,7 @@ export class MetricsController {
     const { contentType, body } = await this.metrics.render();
     res.status(200).setHeader('Content-Type', contentType);
     res.setHeader('Cache-Control', 'no-store');
-    res.send(body);
+    // A Buffer, so Express keeps the content type exactly as prom-client gives it.
+    res.send(Buffer.from(body, 'utf8'));
   }
 }

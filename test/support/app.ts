@@ -1,10 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { json } from 'express';
 import { AppModule } from '../../src/app.module';
 import { AppConfig } from '../../src/config/app-config';
 import { ConfigValues, parseConfig } from '../../src/config/config.schema';
-import { JsonExceptionFilter } from '../../src/http/http-exception.filter';
+import { configureHttp } from '../../src/http/configure-app';
 import { startSandbox, RunningSandbox, SandboxControl } from '../../src/sandbox/sandbox.server';
 import { createTestDatabase, TestDatabase } from './database';
 import { createTestTopics, TestTopics } from './kafka';
@@ -92,8 +91,7 @@ export async function startTestApp(
     logger: ['error', 'warn'],
     bodyParser: false,
   });
-  app.use(json({ limit: '256kb' }));
-  app.useGlobalFilters(new JsonExceptionFilter());
+  configureHttp(app);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return {

@@ -1,0 +1,138 @@
+import { createTestEnvironment, startTestApp, TestApp, TestEnvironment } from '../support/app';
+import { customerOnboarded, seedWorkspace } from '../support/events';
+import { testKafka } from '../support/kafka';
+import { OnboardingView, rest, waitForTerminal } from '../support/rest';
+
+describe('REST API', () => {
+  let env: TestEnvironment;
+  let service: TestApp;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment('rest');
+    service = await startTestApp(env.env);
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await env?.close();
+  });
+
+  it('rejects an invalid event with field errors, the same text as the Kafka path', async () => {
+    const ws = await seedWorkspace(env.control);
+    const event = customerOnboarded(ws, {
+      apiClient: { authType: 'oidc', portal: { portalId: 1 } },
+    });
+    const res = await rest<OnboardingView>(service.url, 'POST', '/v1/onboardings', event);
+    expect(res.status).toBe(400);
+    expect(res.body.issues).toEqual(
+      expect.arrayContaining([
+        { path: 'apiClient.oidc', message: 'issuer or jwksUri is required when authType is oidc' },
+        {
+          path: 'apiClient.portal',
+          message: 'give exactly one of email (magic-link portal) or idpUserId (identity portal)',
+        },
+      ]),
+    );
+    expect(res.body.message).toMatch(/^invalid CustomerOnboarded event: /);
+
+    const notJson = await rest(service.url, 'POST', '/v1/onboardings', '{oops', {
+      'content-type': 'application/json',
+    });
+    expect(notJson.status).toBe(400);
+  });
+
+  it('accepts the CloudEvents structured form', async () => {
+    const ws = await seedWorkspace(env.control);
+    const { eventId, ...data } = customerOnboarded(ws);
+    const cloudEvent = {
+      specversion: '1.0',
+      type: 'com.partner.CustomerOnboarded',
+      source: '/partner/crm',
+      id: eventId,
+      datacontenttype: 'application/json',
+      data,
+    };
+    const producer = testKafka().producer();
+    await producer.connect();
+    await producer.send({
+      topic: env.topics.onboarded,
+      messages: [{ key: ws.ref, value: JSON.stringify(cloudEvent) }],
+    });
+    await producer.disconnect();
+    const view = await waitForTerminal(service.url, String(eventId));
+    expect(view.status).toBe('COMPLETED');
+    expect(view.eventId).toBe(eventId);
+  });
+
+  it('lists newest first with filters and cursor pagination', async () => {
+    const ws = await seedWorkspace(env.control);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const event = customerOnboarded(ws, {
+        apiClient: { name: `Paged ${i}` },
+        collection: { name: `Paged ${i}` },
+      });
+      const res = await rest<OnboardingView>(service.url, 'POST', '/v1/onboardings', event);
+      ids.push(res.body.onboardingId);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { data: OnboardingView[]; nextCursor: string | null } } =
+        await rest(
+          service.url,
+          'GET',
+          `/v1/onboardings?managedUserId=${ws.ref}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+      expect(page.status).toBe(200);
+      expect(page.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.data.map((o) => o.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+
+    const bad = await rest<OnboardingView>(
+      service.url,
+      'GET',
+      '/v1/onboardings?status=DONE&limit=0',
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues.map((i: { path: string }) => i.path).sort()).toEqual([
+      'limit',
+      'status',
+    ]);
+    expect((await rest(service.url, 'GET', '/v1/onboardings?cursor=garbage')).status).toBe(400);
+  });
+
+  it('answers 404 for an unknown onboarding and 409 for a replay that is not due', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await rest(service.url, 'GET', `/v1/onboardings/${unknown}`)).status).toBe(404);
+    expect((await rest(service.url, 'POST', `/v1/onboardings/${unknown}/replay`)).status).toBe(404);
+    expect((await rest(service.url, 'GET', '/v1/onboardings/not-a-uuid')).status).toBe(400);
+
+    const ws = await seedWorkspace(env.control);
+    const event = customerOnboarded(ws);
+    await rest(service.url, 'POST', '/v1/onboardings', event);
+    const done = await waitForTerminal(service.url, String(event.eventId));
+    const replay = await rest<OnboardingView>(
+      service.url,
+      'POST',
+      `/v1/onboardings/${done.id}/replay`,
+    );
+    expect(replay.status).toBe(409);
+    expect(replay.body.message).toMatch(/COMPLETED/);
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const docs = await rest<OnboardingView>(service.url, 'GET', '/docs-json');
+    expect(docs.status).toBe(200);
+    expect(Object.keys(docs.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/onboardings',
+        '/v1/onboardings/{id}',
+        '/v1/onboardings/{id}/replay',
+        '/v1/onboardings/{id}/credentials',
+      ]),
+    );
+  });
+});
