@@ -10,17 +10,17 @@ import {
   Type,
 } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { json } from 'express';
 import { ApiRateLimitGuard } from '../../src/auth/api-rate-limit.guard';
 import { parseApiTokens, tokenFingerprint } from '../../src/auth/api-token';
 import { ApiTokenGuard, AuthenticatedRequest } from '../../src/auth/api-token.guard';
 import { Public, RequireRole } from '../../src/auth/auth.decorators';
 import { AuthModule } from '../../src/auth/auth.module';
-import { JsonExceptionFilter } from '../../src/http/http-exception.filter';
+import { configureHttp } from '../../src/http/configure-app';
 
 /**
  * The access rules over real HTTP, in a small Nest app of its own wired the way the service
- * wires them: AuthModule.forRoot plus both guards as APP_GUARD, the rate limit first.
+ * wires them: AuthModule.forRoot plus both guards as APP_GUARD, the rate limit first, behind
+ * the service's HTTP pipeline (configureHttp).
  */
 
 const VIEWER = 'viewer-token-0123456789';
@@ -82,8 +82,7 @@ async function startApp(
     logger: ['error', 'warn'],
     bodyParser: false,
   });
-  app.use(json({ limit: '256kb' }));
-  app.useGlobalFilters(new JsonExceptionFilter());
+  configureHttp(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${port}` };

@@ -6,7 +6,7 @@ import { ApiRateLimitGuard } from '../../src/auth/api-rate-limit.guard';
 import { parseApiTokens } from '../../src/auth/api-token';
 import { ApiTokenGuard } from '../../src/auth/api-token.guard';
 import { AuthModule } from '../../src/auth/auth.module';
-import { JsonExceptionFilter } from '../../src/http/http-exception.filter';
+import { configureHttp } from '../../src/http/configure-app';
 import { MetricsModule } from '../../src/observability/metrics.module';
 import { OnboardingMetrics } from '../../src/observability/onboarding.metrics';
 import { createTestDatabase, TestDatabase } from '../support/database';
@@ -58,8 +58,11 @@ function appModule(metricsToken: string | null): Type {
 async function startApp(
   metricsToken: string | null,
 ): Promise<{ app: INestApplication; url: string }> {
-  const app = await NestFactory.create(appModule(metricsToken), { logger: ['error', 'warn'] });
-  app.useGlobalFilters(new JsonExceptionFilter());
+  const app = await NestFactory.create(appModule(metricsToken), {
+    logger: ['error', 'warn'],
+    bodyParser: false,
+  });
+  configureHttp(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${port}` };

@@ -70,9 +70,11 @@ export class OnboardingStepRunner {
         return;
       }
       if (expect === 'forward' && Date.now() > snapshot.deadlineAt.getTime()) {
+        const last = snapshot.error;
         throw new OnboardingError(
           'ONBOARDING_DEADLINE_EXCEEDED',
-          `onboarding did not complete before its deadline (${snapshot.deadlineAt.toISOString()})`,
+          `onboarding did not complete before its deadline (${snapshot.deadlineAt.toISOString()})` +
+            (last ? `; last error: ${last.code}: ${last.message}` : ''),
         );
       }
       if (snapshot.status === 'RECEIVED') {

@@ -1,0 +1,255 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Admin, Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { startEmbeddedPostgres } from '../src/local/embedded-postgres';
+import { javaMajorVersion } from '../src/local/local-kafka';
+import { projectRoot } from '../src/local/project-root';
+import { createDataSource } from '../src/persistence/data-source';
+
+const run = promisify(execFile);
+
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  /** Initialised, every migration applied. */
+  dataSource: DataSource;
+  drop(): Promise<void>;
+}
+
+export interface BenchTopics {
+  onboarded: string;
+  results: string;
+  dlq: string;
+  groupId: string;
+}
+
+export interface InfrastructureInfo {
+  postgres: string;
+  kafka: string;
+}
+
+/**
+ * Postgres and Kafka for the benchmark, the way `npm start` finds them: DATABASE_URL and
+ * KAFKA_BROKERS when set, otherwise an embedded PostgreSQL and a local broker of this run's own
+ * (free ports, directories under .data/ named after the pid), stopped and removed by `stop()`.
+ * Every bench then takes a fresh database and fresh topics from here.
+ */
+export class BenchEnvironment {
+  private readonly stops: { what: string; stop: () => Promise<void> }[] = [];
+  private adminUrl = '';
+  private brokers: string[] = [];
+  private stopped: Promise<void> | null = null;
+  readonly info: InfrastructureInfo = { postgres: '', kafka: '' };
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  async start(): Promise<void> {
+    const root = projectRoot();
+    const pid = process.pid;
+
+    if (process.env.DATABASE_URL) {
+      this.adminUrl = process.env.DATABASE_URL;
+      this.info.postgres = `DATABASE_URL (${redact(this.adminUrl)})`;
+    } else {
+      const dataDir = resolve(root, `.data/bench-${pid}`);
+      const port = await freePort();
+      this.log(`starting an embedded PostgreSQL on 127.0.0.1:${port} (data in ${dataDir})`);
+      // Registered before the start so a failed start still removes the directory.
+      let stopPg: (() => Promise<void>) | null = null;
+      this.stops.push({
+        what: 'embedded PostgreSQL',
+        stop: async () => {
+          if (stopPg) await stopPg();
+          rmSync(dataDir, { recursive: true, force: true });
+        },
+      });
+      const pg = await startEmbeddedPostgres({ dataDir, port, database: 'postgres' });
+      stopPg = pg.stop;
+      this.adminUrl = pg.url;
+      this.info.postgres = `embedded (127.0.0.1:${port})`;
+    }
+    this.info.postgres += `, ${await this.postgresVersion()}`;
+
+    if (process.env.KAFKA_BROKERS) {
+      this.brokers = process.env.KAFKA_BROKERS.split(',')
+        .map((b) => b.trim())
+        .filter((b) => b !== '');
+      this.info.kafka = `KAFKA_BROKERS (${this.brokers.join(',')})`;
+    } else {
+      const java = javaMajorVersion();
+      if (java === null || java < 17)
+        throw new Error(
+          `the benchmark needs Kafka: set KAFKA_BROKERS or install Java 17+ (found ${java ?? 'no java'})`,
+        );
+      let port = await freePort();
+      // The controller listens on port + 1: find a pair that is free.
+      while (!(await isFree(port + 1))) port = await freePort();
+      const runDir = resolve(root, `.data/bench-kafka-${pid}`);
+      const env = {
+        ...process.env,
+        KAFKA_PORT: String(port),
+        KAFKA_CONTROLLER_PORT: String(port + 1),
+        KAFKA_RUN_DIR: runDir,
+      };
+      const script = resolve(root, 'scripts/kafka/kafka.sh');
+      this.log(`starting a local Kafka broker on 127.0.0.1:${port} (scripts/kafka/kafka.sh)`);
+      this.stops.push({
+        what: 'local Kafka broker',
+        stop: async () => {
+          await run('bash', [script, 'stop'], { env, timeout: 60_000 });
+          rmSync(runDir, { recursive: true, force: true });
+        },
+      });
+      await run('bash', [script, 'start'], { env, timeout: 300_000 });
+      this.brokers = [`127.0.0.1:${port}`];
+      this.info.kafka = `local broker 127.0.0.1:${port} (Kafka ${process.env.KAFKA_VERSION ?? '4.1.1'}, scripts/kafka)`;
+    }
+  }
+
+  get kafkaBrokers(): string[] {
+    return this.brokers;
+  }
+
+  kafka(clientId = 'bench'): Kafka {
+    return new Kafka({ clientId, brokers: this.brokers, logLevel: logLevel.NOTHING });
+  }
+
+  /** A database of its own with every migration applied; `drop()` removes it. */
+  async createDatabase(prefix: string, poolSize = 10): Promise<BenchDatabase> {
+    const name = `bench_${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    await this.withAdmin((admin) => admin.query(`CREATE DATABASE "${name}"`));
+    const url = new URL(this.adminUrl);
+    url.pathname = `/${name}`;
+    const dataSource = createDataSource(url.toString(), { poolSize });
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    return {
+      name,
+      url: url.toString(),
+      dataSource,
+      drop: async () => {
+        if (dataSource.isInitialized) await dataSource.destroy();
+        await this.withAdmin((admin) =>
+          admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+        );
+      },
+    };
+  }
+
+  /** Topics and a consumer group of the caller's own. */
+  async createTopics(prefix: string, partitions: number): Promise<BenchTopics> {
+    const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    const topics: BenchTopics = {
+      onboarded: `bench.${prefix}.onboarded.${suffix}`,
+      results: `bench.${prefix}.results.${suffix}`,
+      dlq: `bench.${prefix}.dlq.${suffix}`,
+      groupId: `bench.${prefix}.group.${suffix}`,
+    };
+    const names = [topics.onboarded, topics.results, topics.dlq];
+    // A fresh single-node broker may answer LEADER_NOT_AVAILABLE for a moment: retry.
+    for (let attempt = 1; ; attempt++) {
+      const admin = this.kafka().admin();
+      try {
+        await admin.connect();
+        const existing = new Set(await admin.listTopics());
+        const missing = names.filter((t) => !existing.has(t));
+        if (missing.length > 0)
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((topic) => ({
+              topic,
+              numPartitions: partitions,
+              replicationFactor: 1,
+            })),
+          });
+        await admin.fetchTopicMetadata({ topics: names });
+        return topics;
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await new Promise((r) => setTimeout(r, 500));
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    }
+  }
+
+  async deleteTopics(topics: BenchTopics): Promise<void> {
+    await this.withKafkaAdmin((admin) =>
+      admin.deleteTopics({ topics: [topics.onboarded, topics.results, topics.dlq] }),
+    ).catch(() => undefined);
+  }
+
+  /** Stops what start() started, in reverse order; safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      for (const { what, stop } of this.stops.reverse()) {
+        this.log(`stopping the ${what}`);
+        await stop().catch((error: unknown) =>
+          this.log(`WARNING: could not stop the ${what}: ${String(error)}`),
+        );
+      }
+    })();
+    return this.stopped;
+  }
+
+  private async postgresVersion(): Promise<string> {
+    const rows = await this.withAdmin((admin) => admin.query('SHOW server_version'));
+    const fsync = await this.withAdmin((admin) => admin.query('SHOW synchronous_commit'));
+    return `PostgreSQL ${String(rows.rows[0]?.server_version)}, synchronous_commit=${String(fsync.rows[0]?.synchronous_commit)}`;
+  }
+
+  private async withAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    const client = new Client({ connectionString: this.adminUrl });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  private async withKafkaAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = this.kafka().admin();
+    await admin.connect();
+    try {
+      return await fn(admin);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'unparsable URL';
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function isFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.once('error', () => resolveFree(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
+  });
+}
