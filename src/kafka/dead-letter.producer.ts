@@ -22,8 +22,10 @@ export class DeadLetterProducer {
     reason: string,
   ): Promise<void> {
     const { topic, partition, message } = source;
+    const { value, redacted } = redactSecrets(message.value);
     const headers: IHeaders = {
       ...(message.headers ?? {}),
+      ...(redacted.length > 0 ? { 'dlq-redacted': redacted.join(',') } : {}),
       'dlq-reason': reason.slice(0, 4000),
       'dlq-original-topic': topic,
       'dlq-original-partition': String(partition),
@@ -34,7 +36,7 @@ export class DeadLetterProducer {
     const producer = await this.kafka.producer();
     await producer.send({
       topic: this.config.values.KAFKA_TOPIC_DLQ,
-      messages: [{ key: message.key, value: message.value, headers }],
+      messages: [{ key: message.key, value, headers }],
     });
     this.dead += 1;
     this.logger.warn({
@@ -45,4 +47,30 @@ export class DeadLetterProducer {
       reason,
     });
   }
+}
+
+/**
+ * The DLQ keeps the original bytes, except a secret a partner put in the event (the JWT secret):
+ * secrets never leave the service in clear text. Bytes that are not JSON are kept as they are.
+ */
+export function redactSecrets(value: Buffer | null): { value: Buffer | null; redacted: string[] } {
+  if (!value) return { value, redacted: [] };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(value.toString('utf8'));
+  } catch {
+    return { value, redacted: [] };
+  }
+  const redacted: string[] = [];
+  const visit = (node: unknown, path: string[]) => {
+    if (!node || typeof node !== 'object') return;
+    for (const [key, child] of Object.entries(node as Record<string, unknown>)) {
+      if (key === 'secret' && path[path.length - 1] === 'jwt' && typeof child === 'string') {
+        (node as Record<string, unknown>)[key] = '[REDACTED]';
+        redacted.push([...path, key].join('.'));
+      } else visit(child, [...path, key]);
+    }
+  };
+  visit(doc, []);
+  return redacted.length > 0 ? { value: Buffer.from(JSON.stringify(doc)), redacted } : { value, redacted };
 }

@@ -63,6 +63,20 @@ describe('malformed messages', () => {
         reason: /bytes; the limit/,
       },
     ];
+    const secretIndex = malformed.length;
+    malformed.push({
+      value: JSON.stringify({
+        ...base,
+        eventId: randomUUID(),
+        apiClient: {
+          name: 'x',
+          authType: 'jwt',
+          jwt: { method: 'hmac', secret: 'hmac-secret-that-must-not-leak' },
+          portal: {},
+        },
+      }),
+      reason: /apiClient\.portal/,
+    });
     const producer = testKafka().producer();
     await producer.connect();
     const messages = [];
@@ -82,7 +96,14 @@ describe('malformed messages', () => {
     for (let i = 0; i < malformed.length; i++) {
       const message = dead.find((m) => m.headers['x-trace'] === `bad-${i}`);
       expect(message).toBeDefined();
-      expect(message!.value).toBe(malformed[i].value);
+      if (i === secretIndex) {
+        // A JWT secret in a rejected event is the one thing not kept as it came.
+        expect(message!.value).not.toContain('hmac-secret-that-must-not-leak');
+        expect(JSON.parse(message!.value).apiClient.jwt.secret).toBe('[REDACTED]');
+        expect(message!.headers['dlq-redacted']).toBe('apiClient.jwt.secret');
+      } else {
+        expect(message!.value).toBe(malformed[i].value);
+      }
       expect(message!.key).toBe(ws.ref);
       expect(message!.headers['dlq-reason']).toMatch(malformed[i].reason);
       expect(message!.headers['dlq-original-topic']).toBe(env.topics.onboarded);
