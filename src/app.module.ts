@@ -1,4 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ApiRateLimitGuard } from './auth/api-rate-limit.guard';
+import { ApiTokenGuard } from './auth/api-token.guard';
+import { AuthModule } from './auth/auth.module';
+import { MetricsModule } from './observability/metrics.module';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from './config/app-config';
@@ -16,6 +21,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        AuthModule.forRoot(config.runtime.apiTokens, {
+          rateLimitPerMinute: config.values.API_RATE_LIMIT_PER_MINUTE,
+        }),
+        MetricsModule.forRoot({ metricsToken: config.values.METRICS_TOKEN }),
         CqrsModule.forRoot(),
         TypeOrmModule.forRoot({
           ...dataSourceOptions(config.runtime.databaseUrl, {
@@ -29,6 +38,11 @@ export class AppModule {
         KafkaModule,
         HealthModule,
         HttpApiModule,
+      ],
+      // The rate limit runs first, so a flood of bad tokens is throttled before it is checked.
+      providers: [
+        { provide: APP_GUARD, useExisting: ApiRateLimitGuard },
+        { provide: APP_GUARD, useExisting: ApiTokenGuard },
       ],
     };
   }

@@ -87,12 +87,17 @@ async function bootstrap(): Promise<void> {
     `  REST      ${base}/v1/onboardings`,
     `  OpenAPI   ${base}/docs`,
     `  Health    ${base}/health/ready`,
+    `  Metrics   ${base}/metrics`,
     ...runtime.notes.map((n) => `  ${n}`),
+    runtime.devToken
+      ? `  Token     ${runtime.devToken}  (operator, development only; kept in ${values.DATA_DIR}/dev-api-token)`
+      : '  Token     one of API_TOKENS',
     '',
     'Try:',
-    `  curl -s -X POST ${base}/v1/onboardings -H 'content-type: application/json' \\`,
+    `  export API_TOKEN=${runtime.devToken ?? '<an operator token of API_TOKENS>'}`,
+    `  curl -s -X POST ${base}/v1/onboardings -H "authorization: Bearer $API_TOKEN" -H 'content-type: application/json' \\`,
     `    -d '{"eventId":"demo-1","eventType":"CustomerOnboarded","schemaVersion":1,"occurredAt":"2026-11-22T10:00:00Z","customer":{"managedUserId":"E12345","name":"Umbrella Corp"},"projectId":"523144","collection":{"name":"Umbrella Corp API"},"apiClient":{"name":"Umbrella Corp","authType":"token"},"apiKeys":[{"name":"Production"}]}'`,
-    `  curl -s ${base}/v1/onboardings`,
+    `  curl -s -H "authorization: Bearer $API_TOKEN" ${base}/v1/onboardings`,
     '',
   ];
   process.stdout.write(banner.join('\n') + '\n');

@@ -1,3 +1,4 @@
+import type { ApiToken } from '../auth/api-token';
 import { ConfigValues, WORKATO_REGIONS } from './config.schema';
 
 /**
@@ -17,6 +18,8 @@ export class AppConfig {
       secretsEncryptionKey: string;
       /** Set when `npm start` runs the Workato sandbox itself. */
       sandboxUrl: string | null;
+      /** Who may call the REST API (API_TOKENS, or the development token). */
+      apiTokens: ApiToken[];
     },
   ) {}
 

@@ -7,8 +7,10 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
+import { Public } from '../auth/auth.decorators';
 import { KafkaConnection } from '../kafka/kafka-connection';
 
+@Public()
 @ApiTags('health')
 @Controller('health')
 export class HealthController {

@@ -14,9 +14,17 @@ import {
   Res,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { RequireRole } from '../auth/auth.decorators';
 import { SecretBox } from '../secrets/secret-box';
 import {
   IngestOnboardingCommand,
@@ -70,6 +78,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 }
 
 @ApiTags('onboardings')
+@ApiBearerAuth()
 @Controller('v1/onboardings')
 export class OnboardingsController {
   constructor(
@@ -176,6 +185,7 @@ export class OnboardingsController {
   }
 
   @Get(':id/credentials')
+  @RequireRole('operator')
   @ApiOperation({ summary: "The API keys' tokens (and a generated HMAC secret), shown once" })
   @ApiResponse({ status: 409, description: 'The onboarding is not COMPLETED' })
   @ApiResponse({ status: 410, description: 'Already retrieved' })

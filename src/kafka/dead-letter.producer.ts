@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { IHeaders, KafkaMessage } from 'kafkajs';
 import { AppConfig } from '../config/app-config';
+import { OnboardingMetrics } from '../observability/onboarding.metrics';
 import { KafkaConnection } from './kafka-connection';
 
 /**
@@ -10,11 +11,10 @@ import { KafkaConnection } from './kafka-connection';
 @Injectable()
 export class DeadLetterProducer {
   private readonly logger = new Logger('DeadLetter');
-  dead = 0;
-
   constructor(
     private readonly kafka: KafkaConnection,
     private readonly config: AppConfig,
+    private readonly metrics: OnboardingMetrics,
   ) {}
 
   async send(
@@ -38,7 +38,7 @@ export class DeadLetterProducer {
       topic: this.config.values.KAFKA_TOPIC_DLQ,
       messages: [{ key: message.key, value, headers }],
     });
-    this.dead += 1;
+    this.metrics.countDeadLetter();
     this.logger.warn({
       msg: 'message sent to the dead-letter topic',
       topic,
@@ -72,5 +72,7 @@ export function redactSecrets(value: Buffer | null): { value: Buffer | null; red
     }
   };
   visit(doc, []);
-  return redacted.length > 0 ? { value: Buffer.from(JSON.stringify(doc)), redacted } : { value, redacted };
+  return redacted.length > 0
+    ? { value: Buffer.from(JSON.stringify(doc)), redacted }
+    : { value, redacted };
 }

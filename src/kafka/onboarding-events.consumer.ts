@@ -4,6 +4,7 @@ import { Consumer, EachMessagePayload } from 'kafkajs';
 import { AppConfig } from '../config/app-config';
 import { parseCustomerOnboarded } from '../onboarding/domain/customer-onboarded.schema';
 import { IngestOnboardingCommand } from '../onboarding/application/onboarding.commands';
+import { OnboardingMetrics } from '../observability/onboarding.metrics';
 import { DeadLetterProducer } from './dead-letter.producer';
 import { KafkaConnection } from './kafka-connection';
 
@@ -23,6 +24,7 @@ export class OnboardingEventsConsumer implements OnApplicationBootstrap, OnAppli
     private readonly commandBus: CommandBus,
     private readonly deadLetters: DeadLetterProducer,
     private readonly config: AppConfig,
+    private readonly metrics: OnboardingMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -35,6 +37,10 @@ export class OnboardingEventsConsumer implements OnApplicationBootstrap, OnAppli
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30_000 },
     });
     this.consumer = consumer;
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
+      this.metrics.setConsumerLag(payload.topic, payload.partition, Number(payload.offsetLag)),
+    );
+    consumer.on(consumer.events.GROUP_JOIN, () => this.metrics.clearConsumerLag());
     await consumer.connect();
     await consumer.subscribe({
       topic: this.config.values.KAFKA_TOPIC_ONBOARDED,
@@ -66,6 +72,7 @@ export class OnboardingEventsConsumer implements OnApplicationBootstrap, OnAppli
       ? parseCustomerOnboarded(message.value)
       : ({ ok: false, reason: 'empty message (no value)', issues: [] } as const);
     if (!parsed.ok) {
+      this.metrics.countIngested('kafka', 'invalid');
       await this.deadLetters.send({ topic, partition, message }, parsed.reason);
       return;
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DEV_TOKEN_FILE, resolveApiTokens } from '../auth/api-token';
 import { AppConfig } from '../config/app-config';
 import { ConfigError, ConfigValues } from '../config/config.schema';
 import { DEFAULT_SEED } from '../sandbox/default-seed';
@@ -12,6 +13,8 @@ export interface LocalRuntime {
   config: AppConfig;
   /** Human-readable lines for the start banner. */
   notes: string[];
+  /** The generated operator token when API_TOKENS is unset (development only). */
+  devToken: string | null;
   stop(): Promise<void>;
 }
 
@@ -30,7 +33,7 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
 
   if (production) {
     const missing = (
-      ['DATABASE_URL', 'SECRETS_ENCRYPTION_KEY', 'WORKATO_API_TOKEN'] as const
+      ['DATABASE_URL', 'SECRETS_ENCRYPTION_KEY', 'WORKATO_API_TOKEN', 'API_TOKENS'] as const
     ).filter((name) => !values[name]);
     if (missing.length > 0)
       throw new ConfigError(missing.map((name) => `${name}: is required when NODE_ENV=production`));
@@ -108,6 +111,13 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
       log(`SECRETS_ENCRYPTION_KEY is unset: using the development key in ${file}`);
     }
 
+    const { tokens: apiTokens, devToken } = resolveApiTokens(values, dataDir);
+    if (devToken) {
+      log(
+        `API_TOKENS is unset: using the development operator token in ${resolve(dataDir, DEV_TOKEN_FILE)}`,
+      );
+    }
+
     const config = new AppConfig(values, {
       databaseUrl,
       kafkaBrokers,
@@ -115,10 +125,12 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
       workatoApiToken,
       secretsEncryptionKey,
       sandboxUrl,
+      apiTokens,
     });
     return {
       config,
       notes,
+      devToken,
       stop: async () => {
         for (const stop of stops.reverse()) await stop().catch(() => undefined);
       },

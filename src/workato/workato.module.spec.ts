@@ -6,6 +6,7 @@ import { parseConfig } from '../config/config.schema';
 import { PostgresRateLimiter, WorkatoRateLimiter } from './rate-limiter';
 import { WorkatoClient } from './workato.client';
 import { WorkatoModule } from './workato.module';
+import { MetricsModule } from '../observability/metrics.module';
 
 const config = new AppConfig(parseConfig({ WORKATO_RATE_LIMIT_RPS: '5' }), {
   databaseUrl: 'postgres://localhost/unused',
@@ -14,6 +15,7 @@ const config = new AppConfig(parseConfig({ WORKATO_RATE_LIMIT_RPS: '5' }), {
   workatoApiToken: 'module-spec-token',
   secretsEncryptionKey: 'unused',
   sandboxUrl: null,
+  apiTokens: [],
 });
 
 /** Stands in for the lead's global ConfigModule and TypeOrmModule. */
@@ -30,7 +32,7 @@ class GlobalsModule {}
 describe('WorkatoModule', () => {
   it('provides the client and the Postgres limiter, and closes the pool on shutdown', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [GlobalsModule, WorkatoModule],
+      imports: [GlobalsModule, MetricsModule.forRoot(), WorkatoModule],
     }).compile();
     const client = moduleRef.get(WorkatoClient);
     expect(client).toBeInstanceOf(WorkatoClient);

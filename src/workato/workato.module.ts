@@ -1,6 +1,8 @@
 import { Logger, Module, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { MeteredRateLimiter } from '../observability/metered-rate-limiter';
+import { OnboardingMetrics, workatoRequestSample } from '../observability/onboarding.metrics';
 import { PostgresRateLimiter, WorkatoRateLimiter } from './rate-limiter';
 import { WorkatoClient } from './workato.client';
 
@@ -22,14 +24,19 @@ import { WorkatoClient } from './workato.client';
     },
     {
       provide: WorkatoClient,
-      inject: [AppConfig, WorkatoRateLimiter],
-      useFactory: (config: AppConfig, rateLimiter: WorkatoRateLimiter): WorkatoClient => {
+      inject: [AppConfig, WorkatoRateLimiter, OnboardingMetrics],
+      useFactory: (
+        config: AppConfig,
+        rateLimiter: WorkatoRateLimiter,
+        metrics: OnboardingMetrics,
+      ): WorkatoClient => {
         const logger = new Logger(WorkatoClient.name);
         return new WorkatoClient({
           baseUrl: config.runtime.workatoBaseUrl,
           apiToken: config.runtime.workatoApiToken,
           timeoutMs: config.values.WORKATO_TIMEOUT_MS,
-          rateLimiter,
+          rateLimiter: new MeteredRateLimiter(rateLimiter, metrics),
+          onRequest: (event) => metrics.observeWorkatoRequest(workatoRequestSample(event)),
           retry: {
             maxAttempts: config.values.WORKATO_MAX_ATTEMPTS,
             maxElapsedMs: config.values.WORKATO_RETRY_MAX_ELAPSED_MS,

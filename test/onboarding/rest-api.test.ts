@@ -1,4 +1,11 @@
-import { createTestEnvironment, startTestApp, TestApp, TestEnvironment } from '../support/app';
+import {
+  createTestEnvironment,
+  startTestApp,
+  TestApp,
+  TestEnvironment,
+  VIEWER_TOKEN,
+} from '../support/app';
+import { tokenFingerprint } from '../../src/auth/api-token';
 import { customerOnboarded, seedWorkspace } from '../support/events';
 import { testKafka } from '../support/kafka';
 import { OnboardingView, rest, waitForTerminal } from '../support/rest';
@@ -134,5 +141,82 @@ describe('REST API', () => {
         '/v1/onboardings/{id}/credentials',
       ]),
     );
+  });
+
+  it('lets viewers read, operators act, and records who replayed and who took the credentials', async () => {
+    const viewer = { authorization: `Bearer ${VIEWER_TOKEN}` };
+    expect(
+      (await rest(service.url, 'GET', '/v1/onboardings', undefined, { authorization: '' })).status,
+    ).toBe(401);
+    expect(
+      (
+        await rest(service.url, 'GET', '/v1/onboardings', undefined, {
+          authorization: 'Bearer nope',
+        })
+      ).status,
+    ).toBe(401);
+    expect((await rest(service.url, 'GET', '/v1/onboardings', undefined, viewer)).status).toBe(200);
+    expect(
+      (await rest(service.url, 'GET', '/health/live', undefined, { authorization: '' })).status,
+    ).toBe(200);
+
+    const ws = await seedWorkspace(env.control);
+    await env.control.addFault({
+      method: 'POST',
+      path: `/managed_users/${ws.ref}/api_collections$`,
+      status: 422,
+    });
+    const event = customerOnboarded(ws);
+    const denied = await rest<OnboardingView>(
+      service.url,
+      'POST',
+      '/v1/onboardings',
+      event,
+      viewer,
+    );
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toMatch(/operator/);
+    await rest(service.url, 'POST', '/v1/onboardings', event);
+    const failed = await waitForTerminal(service.url, String(event.eventId));
+    expect(
+      (await rest(service.url, 'POST', `/v1/onboardings/${failed.id}/replay`, undefined, viewer))
+        .status,
+    ).toBe(403);
+    expect((await rest(service.url, 'POST', `/v1/onboardings/${failed.id}/replay`)).status).toBe(
+      202,
+    );
+    const done = await waitForTerminal(service.url, String(event.eventId));
+    expect(done.status).toBe('COMPLETED');
+    expect(
+      (await rest(service.url, 'GET', `/v1/onboardings/${done.id}/credentials`, undefined, viewer))
+        .status,
+    ).toBe(403);
+    expect((await rest(service.url, 'GET', `/v1/onboardings/${done.id}/credentials`)).status).toBe(
+      200,
+    );
+
+    const view = (
+      await rest<OnboardingView>(
+        service.url,
+        'GET',
+        `/v1/onboardings/${done.id}`,
+        undefined,
+        viewer,
+      )
+    ).body;
+    const operator = tokenFingerprint('test-operator-token-0123456789');
+    expect(view.audit).toEqual([
+      expect.objectContaining({
+        action: 'REPLAY',
+        actorRole: 'operator',
+        actorFingerprint: operator,
+      }),
+      expect.objectContaining({
+        action: 'CREDENTIALS_RETRIEVED',
+        actorRole: 'operator',
+        actorFingerprint: operator,
+      }),
+    ]);
+    expect(view.credentials).toMatchObject({ retrievable: false });
   });
 });

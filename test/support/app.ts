@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../src/app.module';
+import { parseApiTokens } from '../../src/auth/api-token';
 import { AppConfig } from '../../src/config/app-config';
 import { ConfigValues, parseConfig } from '../../src/config/config.schema';
 import { configureHttp } from '../../src/http/configure-app';
@@ -9,6 +10,8 @@ import { createTestDatabase, TestDatabase } from './database';
 import { createTestTopics, TestTopics } from './kafka';
 import { testKafkaBrokers } from './test-infrastructure';
 
+export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
+export const VIEWER_TOKEN = 'test-viewer-token-0123456789';
 export const TEST_ENCRYPTION_KEY = `test:${Buffer.alloc(32, 7).toString('base64')}`;
 
 export interface TestEnvironment {
@@ -51,6 +54,8 @@ export async function createTestEnvironment(
     WORKATO_MAX_ATTEMPTS: '3',
     SECRETS_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     HTTP_PORT: '0',
+    API_TOKENS: `operator:${OPERATOR_TOKEN},viewer:${VIEWER_TOKEN}`,
+    API_RATE_LIMIT_PER_MINUTE: '100000',
   };
   if (options.withKafka !== false) env.KAFKA_BROKERS = testKafkaBrokers().join(',');
   return {
@@ -86,6 +91,7 @@ export async function startTestApp(
     workatoApiToken: values.WORKATO_API_TOKEN!,
     secretsEncryptionKey: values.SECRETS_ENCRYPTION_KEY!,
     sandboxUrl: null,
+    apiTokens: parseApiTokens(values.API_TOKENS!),
   });
   const app = await NestFactory.create(AppModule.forRoot(config), {
     logger: ['error', 'warn'],

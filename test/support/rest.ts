@@ -1,4 +1,4 @@
-import { eventually } from './app';
+import { eventually, OPERATOR_TOKEN } from './app';
 
 export interface RestResponse<T = Record<string, unknown>> {
   status: number;
@@ -14,7 +14,12 @@ export async function rest<T = Record<string, unknown>>(
 ): Promise<RestResponse<T>> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    // The operator token of createTestEnvironment unless the caller says otherwise.
+    headers: {
+      authorization: `Bearer ${OPERATOR_TOKEN}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();

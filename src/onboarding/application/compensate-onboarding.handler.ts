@@ -1,6 +1,7 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
+import { OnboardingMetrics } from '../../observability/onboarding.metrics';
 import { compensationOrder, compensationPlan } from '../domain/onboarding-progress';
 import { CLIENT_STEP, StepState } from '../domain/onboarding-step';
 import { RecordedError } from '../domain/recorded-error';
@@ -32,6 +33,7 @@ export class CompensateOnboardingHandler implements ICommandHandler<CompensateOn
     private readonly store: OnboardingStore,
     private readonly workspace: WorkatoWorkspace,
     private readonly config: AppConfig,
+    private readonly metrics: OnboardingMetrics,
   ) {}
 
   async execute({ onboardingId }: CompensateOnboardingCommand): Promise<void> {
@@ -93,6 +95,8 @@ export class CompensateOnboardingHandler implements ICommandHandler<CompensateOn
         if (left.length === 0) {
           this.logger.log({ msg: 'onboarding compensated', ...context });
           await this.finish(owner, snapshot, 'FAILED', snapshot.error);
+          this.metrics.countCompensation('compensated');
+          this.metrics.observeOnboardingFinished('failed', ageSeconds(snapshot));
           return new OnboardingFailed(onboardingId);
         }
         const runs = Math.max(...left.map((l) => l.step.compensationAttempts));
@@ -109,6 +113,7 @@ export class CompensateOnboardingHandler implements ICommandHandler<CompensateOn
             status: 'COMPENSATING',
             nextRunAt: new Date(Date.now() + delay),
           });
+          this.metrics.countCompensation('retrying');
           return new OnboardingParked(onboardingId, `compensation retry in ${delay} ms`);
         }
         const error: RecordedError = {
@@ -121,6 +126,8 @@ export class CompensateOnboardingHandler implements ICommandHandler<CompensateOn
         };
         this.logger.error({ msg: 'compensation failed', left: error.compensation, ...context });
         await this.finish(owner, snapshot, 'COMPENSATION_FAILED', error);
+        this.metrics.countCompensation('failed');
+        this.metrics.observeOnboardingFinished('compensation_failed', ageSeconds(snapshot));
         return new OnboardingCompensationFailed(onboardingId);
       },
       { expectStatus: 'compensating' },
@@ -166,4 +173,8 @@ export class CompensateOnboardingHandler implements ICommandHandler<CompensateOn
       },
     });
   }
+}
+
+function ageSeconds(snapshot: OnboardingSnapshot): number {
+  return (Date.now() - snapshot.createdAt.getTime()) / 1000;
 }

@@ -1,5 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { AppConfig } from '../../config/app-config';
+import { OnboardingMetrics } from '../../observability/onboarding.metrics';
 import { CompleteOnboardingCommand } from './onboarding.commands';
 import { OnboardingCompleted } from './onboarding.events';
 import { resultMessage } from './onboarding-results';
@@ -12,6 +13,7 @@ export class CompleteOnboardingHandler implements ICommandHandler<CompleteOnboar
     private readonly runner: OnboardingStepRunner,
     private readonly store: OnboardingStore,
     private readonly config: AppConfig,
+    private readonly metrics: OnboardingMetrics,
   ) {}
 
   async execute({ onboardingId }: CompleteOnboardingCommand): Promise<void> {
@@ -27,6 +29,10 @@ export class CompleteOnboardingHandler implements ICommandHandler<CompleteOnboar
           payload: resultMessage('OnboardingCompleted', snapshot, 'COMPLETED', null),
         },
       });
+      this.metrics.observeOnboardingFinished(
+        'completed',
+        (Date.now() - snapshot.createdAt.getTime()) / 1000,
+      );
       return new OnboardingCompleted(onboardingId);
     });
   }

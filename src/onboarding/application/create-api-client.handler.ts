@@ -8,6 +8,7 @@ import { OnboardingStepRunner } from './onboarding-step.runner';
 import { OnboardingSnapshot, OnboardingStore } from './ports/onboarding.store';
 import { CreateApiClientInput, WorkatoWorkspace } from './ports/workato-workspace.port';
 import { provisionStep } from './provision-step';
+import { OnboardingMetrics } from '../../observability/onboarding.metrics';
 
 @CommandHandler(CreateApiClientCommand)
 export class CreateApiClientHandler implements ICommandHandler<CreateApiClientCommand> {
@@ -15,6 +16,7 @@ export class CreateApiClientHandler implements ICommandHandler<CreateApiClientCo
     private readonly runner: OnboardingStepRunner,
     private readonly store: OnboardingStore,
     private readonly workspace: WorkatoWorkspace,
+    private readonly metrics: OnboardingMetrics,
     private readonly secrets: SecretBox,
   ) {}
 
@@ -28,6 +30,7 @@ export class CreateApiClientHandler implements ICommandHandler<CreateApiClientCo
         create: async () =>
           this.workspace.createApiClient(managedUserId, await this.payload(snapshot)),
         // An existing client of that name is adopted and marked so; compensation never deletes it.
+        observe: (outcome, seconds) => this.metrics.observeStep('API_CLIENT', outcome, seconds),
         foundWithoutIntent: 'adopt',
       });
       return new ApiClientCreated(onboardingId, id);

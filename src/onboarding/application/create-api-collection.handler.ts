@@ -6,6 +6,7 @@ import { OnboardingStepRunner } from './onboarding-step.runner';
 import { OnboardingStore } from './ports/onboarding.store';
 import { WorkatoWorkspace } from './ports/workato-workspace.port';
 import { provisionStep } from './provision-step';
+import { OnboardingMetrics } from '../../observability/onboarding.metrics';
 
 @CommandHandler(CreateApiCollectionCommand)
 export class CreateApiCollectionHandler implements ICommandHandler<CreateApiCollectionCommand> {
@@ -13,6 +14,7 @@ export class CreateApiCollectionHandler implements ICommandHandler<CreateApiColl
     private readonly runner: OnboardingStepRunner,
     private readonly store: OnboardingStore,
     private readonly workspace: WorkatoWorkspace,
+    private readonly metrics: OnboardingMetrics,
   ) {}
 
   async execute({ onboardingId }: CreateApiCollectionCommand): Promise<void> {
@@ -26,6 +28,7 @@ export class CreateApiCollectionHandler implements ICommandHandler<CreateApiColl
         find: () => this.workspace.findApiCollection(managedUserId, projectId, collection.name),
         create: () => this.workspace.createApiCollection(managedUserId, projectId, collection.name),
         // Someone else's collection of that name in the project is what the partner asked for.
+        observe: (outcome, seconds) => this.metrics.observeStep('API_COLLECTION', outcome, seconds),
         foundWithoutIntent: 'adopt',
       });
       return new ApiCollectionCreated(onboardingId, id);

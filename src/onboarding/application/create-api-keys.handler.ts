@@ -8,6 +8,7 @@ import { OnboardingStepRunner } from './onboarding-step.runner';
 import { OnboardingStore } from './ports/onboarding.store';
 import { WorkatoWorkspace } from './ports/workato-workspace.port';
 import { provisionStep } from './provision-step';
+import { OnboardingMetrics } from '../../observability/onboarding.metrics';
 
 @CommandHandler(CreateApiKeysCommand)
 export class CreateApiKeysHandler implements ICommandHandler<CreateApiKeysCommand> {
@@ -15,6 +16,7 @@ export class CreateApiKeysHandler implements ICommandHandler<CreateApiKeysComman
     private readonly runner: OnboardingStepRunner,
     private readonly store: OnboardingStore,
     private readonly workspace: WorkatoWorkspace,
+    private readonly metrics: OnboardingMetrics,
     private readonly secrets: SecretBox,
   ) {}
 
@@ -38,6 +40,7 @@ export class CreateApiKeysHandler implements ICommandHandler<CreateApiKeysComman
             return { id: created.id, secret: created.authToken ?? undefined };
           },
           // Refreshing or rotating someone's live key would break their integration.
+          observe: (outcome, seconds) => this.metrics.observeStep('API_KEY', outcome, seconds),
           foundWithoutIntent: (found) =>
             new OnboardingError(
               'API_KEY_CONFLICT',

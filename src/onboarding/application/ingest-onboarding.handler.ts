@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { AppConfig } from '../../config/app-config';
+import { OnboardingMetrics } from '../../observability/onboarding.metrics';
 import { SecretBox } from '../../secrets/secret-box';
 import { FieldIssue, parseCustomerOnboarded } from '../domain/customer-onboarded.schema';
 import { IngestOnboardingCommand } from './onboarding.commands';
@@ -24,11 +25,15 @@ export class IngestOnboardingHandler implements ICommandHandler<
     private readonly secrets: SecretBox,
     private readonly config: AppConfig,
     private readonly eventBus: EventBus,
+    private readonly metrics: OnboardingMetrics,
   ) {}
 
   async execute({ input, source, parsed }: IngestOnboardingCommand): Promise<IngestResult> {
     const result = parsed ?? parseCustomerOnboarded(input);
-    if (!result.ok) return { outcome: 'invalid', reason: result.reason, issues: result.issues };
+    if (!result.ok) {
+      if (source === 'http') this.metrics.countIngested(source, 'invalid');
+      return { outcome: 'invalid', reason: result.reason, issues: result.issues };
+    }
     const { request } = result;
     const id = randomUUID();
     let jwtSecret = result.jwtSecret;
@@ -42,6 +47,7 @@ export class IngestOnboardingHandler implements ICommandHandler<
       jwtSecretCiphertext: jwtSecret ? this.secrets.encrypt(jwtSecret, id) : null,
       deadlineAt: new Date(Date.now() + this.config.values.ONBOARDING_DEADLINE_SECONDS * 1000),
     });
+    this.metrics.countIngested(source, created ? 'created' : 'duplicate');
     const context = {
       onboardingId,
       eventId: request.eventId,

@@ -17,6 +17,8 @@ export interface ProvisionOperations {
   /** Ours, created before a crash lost Workato's answer: recover its one-time secret. */
   recoverSecret?(found: { id: string }): Promise<string>;
   sealSecret?(secret: string): string;
+  /** Step duration and outcome, for the metrics. */
+  observe?(outcome: 'succeeded' | 'retrying' | 'failed', seconds: number): void;
 }
 
 /**
@@ -25,6 +27,25 @@ export interface ProvisionOperations {
  * when our intent was recorded. Returns the Workato id.
  */
 export async function provisionStep(
+  store: OnboardingStore,
+  owner: string,
+  onboardingId: string,
+  step: StepState,
+  ops: ProvisionOperations,
+): Promise<string> {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const id = await provision(store, owner, onboardingId, step, ops);
+    ops.observe?.('succeeded', seconds());
+    return id;
+  } catch (error) {
+    ops.observe?.(isTerminal(error) ? 'failed' : 'retrying', seconds());
+    throw error;
+  }
+}
+
+async function provision(
   store: OnboardingStore,
   owner: string,
   onboardingId: string,
