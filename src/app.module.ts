@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ApiRateLimitGuard } from './auth/api-rate-limit.guard';
 import { ApiTokenGuard } from './auth/api-token.guard';
 import { AuthModule } from './auth/auth.module';
+import { loggingModule } from './observability/logging';
 import { MetricsModule } from './observability/metrics.module';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -21,6 +22,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        loggingModule(config.values),
         AuthModule.forRoot(config.runtime.apiTokens, {
           rateLimitPerMinute: config.values.API_RATE_LIMIT_PER_MINUTE,
         }),

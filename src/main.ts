@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { bootLogger } from './observability/logging';
 import { AppModule } from './app.module';
 import { ConfigError, ConfigValues, parseConfig } from './config/config.schema';
 import { configureHttp } from './http/configure-app';
@@ -8,18 +9,6 @@ import { startLocalRuntime } from './local/local-runtime';
 import { OnboardingRunner } from './onboarding/application/onboarding.runner';
 import { OnboardingEventsConsumer } from './kafka/onboarding-events.consumer';
 import { OutboxRelay } from './kafka/outbox.relay';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-
-function loggerFor(values: ConfigValues): ConsoleLogger {
-  const threshold = values.LOG_LEVEL === 'info' ? 'log' : values.LOG_LEVEL;
-  const levels = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(threshold) + 1);
-  return new ConsoleLogger({
-    json: values.NODE_ENV === 'production',
-    logLevels: [...levels],
-    colors: process.stdout.isTTY,
-  });
-}
 
 async function bootstrap(): Promise<void> {
   let values: ConfigValues;
@@ -32,13 +21,11 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const logger = loggerFor(values);
-  Logger.overrideLogger(logger);
-  const boot = new Logger('Boot');
+  const boot = bootLogger(values);
 
   let runtime;
   try {
-    runtime = await startLocalRuntime(values, (m) => boot.log(m));
+    runtime = await startLocalRuntime(values, (m) => boot.info(m));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`workato-onboarding: ${error.message}\n`);
@@ -48,16 +35,17 @@ async function bootstrap(): Promise<void> {
   }
 
   const app = await NestFactory.create(AppModule.forRoot(runtime.config), {
-    logger,
+    bufferLogs: true,
     bodyParser: false,
   });
+  app.useLogger(app.get(PinoLogger));
   configureHttp(app);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    boot.log(`${signal}: stopping consumption, finishing running steps, flushing the outbox`);
+    boot.info(`${signal}: stopping consumption, finishing running steps, flushing the outbox`);
     const timer = setTimeout(() => {
       boot.error('shutdown took too long; exiting');
       process.exit(1);
