@@ -14,7 +14,6 @@ export function configureHttp(app: INestApplication): void {
   app.use(helmet());
   app.use(json({ limit: MAX_EVENT_BYTES, type: ['application/json', 'application/*+json'] }));
   app.useGlobalFilters(new JsonExceptionFilter());
-  app.enableShutdownHooks();
   SwaggerModule.setup(
     'docs',
     app,

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEV_TOKEN_FILE, resolveApiTokens } from '../auth/api-token';
 import { AppConfig } from '../config/app-config';
+import { parseEncryptionKeys, SecretKeyError } from '../secrets/secret-box';
 import { ConfigError, ConfigValues } from '../config/config.schema';
 import { DEFAULT_SEED } from '../sandbox/default-seed';
 import { startSandbox } from '../sandbox/sandbox.server';
@@ -109,6 +110,13 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
       }
       secretsEncryptionKey = readFileSync(file, 'utf8').trim();
       log(`SECRETS_ENCRYPTION_KEY is unset: using the development key in ${file}`);
+    }
+
+    try {
+      parseEncryptionKeys(secretsEncryptionKey);
+    } catch (error) {
+      if (error instanceof SecretKeyError) throw new ConfigError([error.message]);
+      throw error;
     }
 
     const { tokens: apiTokens, devToken } = resolveApiTokens(values, dataDir);

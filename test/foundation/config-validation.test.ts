@@ -43,4 +43,24 @@ describe('configuration validated at boot', () => {
     for (const name of ['HTTP_PORT', 'KAFKA_BROKERS', 'WORKATO_REGION'])
       expect(result.stderr).toContain(name);
   });
+
+  it('refuses to start in production without its secrets and a real Workato, naming each', () => {
+    const result = boot({ NODE_ENV: 'production', DATABASE_URL: 'postgres://127.0.0.1:1/none' });
+    expect(result.status).toBe(1);
+    for (const name of ['SECRETS_ENCRYPTION_KEY', 'WORKATO_API_TOKEN', 'API_TOKENS'])
+      expect(result.stderr).toContain(`${name}: is required when NODE_ENV=production`);
+  });
+
+  it('names the bad entry of API_TOKENS without echoing the token', () => {
+    const result = boot({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://127.0.0.1:1/none',
+      SECRETS_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+      WORKATO_API_TOKEN: 'w',
+      API_TOKENS: 'operator:good-token-1,admin:sekret-value',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('API_TOKENS');
+    expect(result.stderr).not.toContain('sekret-value');
+  });
 });

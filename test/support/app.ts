@@ -27,7 +27,7 @@ export interface TestEnvironment {
 /** A database, topics and a Workato sandbox of this test file's own. */
 export async function createTestEnvironment(
   prefix: string,
-  options: { sandboxRateLimitRps?: number | null; withKafka?: boolean } = {},
+  options: { sandboxRateLimitRps?: number | null; withKafka?: boolean; workatoToken?: string } = {},
 ): Promise<TestEnvironment> {
   const database = await createTestDatabase();
   const topics = await createTestTopics(prefix);

@@ -14,7 +14,7 @@ export class ServiceProcess {
   private constructor(
     private readonly env: Record<string, string>,
     readonly port: number,
-    private readonly logFile: string,
+    readonly logFile: string,
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -56,17 +56,19 @@ export class ServiceProcess {
   }
 
   /** SIGKILL: no shutdown hook runs, as when a machine dies. */
-  kill(): Promise<void> {
-    return this.signal('SIGKILL');
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL');
   }
 
-  async signal(signal: NodeJS.Signals): Promise<void> {
+  /** Sends a signal and resolves with the exit code once the process is gone. */
+  async signal(signal: NodeJS.Signals): Promise<number | null> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill(signal);
-    await exited;
+    const code = await exited;
     this.child = null;
+    return code;
   }
 
   get exitCode(): number | null {

@@ -58,6 +58,10 @@ export class OnboardingStepRunner {
     let snapshot: OnboardingSnapshot | null = null;
     let ctx: StepContext | null = null;
     try {
+      if (this.identity.draining) {
+        this.eventBus.publish(new OnboardingParked(onboardingId, 'instance is shutting down'));
+        return;
+      }
       snapshot = await this.store.load(onboardingId);
       const expect = options.expectStatus ?? 'forward';
       const runnable =

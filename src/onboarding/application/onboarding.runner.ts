@@ -70,6 +70,7 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
   async stop(timeoutMs = 10_000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.identity.draining = true;
     if (this.timer) clearInterval(this.timer);
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight.size > 0 && Date.now() < deadline) await sleep(50);
