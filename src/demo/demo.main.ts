@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   }
 
   const deadline = Date.now() + 120_000;
-  let rows: { label: string; status: string; id: string; detail: string }[] = [];
+  let rows: { label: string; status: string; id: string; detail: string }[];
   for (;;) {
     rows = [];
     for (const s of SAMPLES) {
