@@ -96,7 +96,20 @@ export class OnboardingsController {
     description: 'This eventId was already received: the same onboardingId',
   })
   @ApiResponse({ status: 400, description: 'Invalid event, with field errors' })
-  async ingest(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+  async ingest(
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (!req.is(['application/json', 'application/*+json']))
+      throw new HttpException(
+        {
+          statusCode: 415,
+          error: 'Unsupported Media Type',
+          message: 'send the event as application/json',
+        },
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      );
     const result: IngestResult = await this.commandBus.execute(
       new IngestOnboardingCommand(body, 'http'),
     );

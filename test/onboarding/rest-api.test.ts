@@ -46,6 +46,15 @@ describe('REST API', () => {
       'content-type': 'application/json',
     });
     expect(notJson.status).toBe(400);
+    const notJsonType = await rest(service.url, 'POST', '/v1/onboardings', 'eventId=1', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(notJsonType.status).toBe(415);
+    const huge = await rest(service.url, 'POST', '/v1/onboardings', {
+      ...event,
+      padding: 'x'.repeat(300_000),
+    });
+    expect(huge.status).toBe(413);
   });
 
   it('accepts the CloudEvents structured form', async () => {
