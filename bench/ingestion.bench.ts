@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { startSandbox } from '../src/sandbox/sandbox.server';
-import { BenchEnvironment } from './bench-environment';
+import { activityPer, BenchEnvironment, databaseActivity } from './bench-environment';
 import { customerOnboarded, produceEvents, runTag, unseededWorkspaces } from './events';
-import { Log, now, sleep, withProgress } from './measure';
+import { describeLogged, Log, now, sleep, withProgress } from './measure';
 import { Figure, figure, formatNumber } from './report';
 import { BenchScale } from './scale';
 import { startService } from './service';
@@ -43,7 +43,9 @@ export async function benchIngestion(
     );
 
     // Baseline (i): a plain consumer of a new group that does nothing with the messages.
-    log(`2 baseline: kafkajs consume-only, new group, partitionsConsumedConcurrently ${CONSUMER_CONCURRENCY}`);
+    log(
+      `2 baseline: kafkajs consume-only, new group, partitionsConsumedConcurrently ${CONSUMER_CONCURRENCY}`,
+    );
     const consumer = kafka.consumer({ groupId: `${topics.groupId}.consume-only` });
     let consumed = 0;
     let firstAt = 0;
@@ -54,7 +56,7 @@ export async function benchIngestion(
       await consumer.subscribe({ topic: topics.onboarded, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`consume-only read ${consumed}/${n} in time`)),
+          () => reject(new Error(`consume-only read only ${consumed}/${n} in time`)),
           TIMEOUT_MS,
         );
         void consumer.run({
@@ -91,10 +93,11 @@ export async function benchIngestion(
       log(`2 baseline: Postgres single-row INSERT, autocommit, sequential, ${insertRows} rows`);
       t = now();
       for (let i = 0; i < insertRows; i++)
-        await client.query(
-          'INSERT INTO bench_insert (id, event_id, request) VALUES ($1, $2, $3)',
-          [randomUUID(), `seq-${i}`, request],
-        );
+        await client.query('INSERT INTO bench_insert (id, event_id, request) VALUES ($1, $2, $3)', [
+          randomUUID(),
+          `seq-${i}`,
+          request,
+        ]);
       sequentialRate = insertRows / ((now() - t) / 1000);
       log(`   ${formatNumber(sequentialRate)} rows/s`);
     } finally {
@@ -112,11 +115,10 @@ export async function benchIngestion(
         Array.from({ length: CONSUMER_CONCURRENCY }, async () => {
           while (next < insertRows) {
             const i = next++;
-            await pool.query('INSERT INTO bench_insert (id, event_id, request) VALUES ($1, $2, $3)', [
-              randomUUID(),
-              `conc-${i}`,
-              request,
-            ]);
+            await pool.query(
+              'INSERT INTO bench_insert (id, event_id, request) VALUES ($1, $2, $3)',
+              [randomUUID(), `conc-${i}`, request],
+            );
           }
         }),
       );
@@ -130,9 +132,14 @@ export async function benchIngestion(
     log(`2: the service in-process (ONBOARDING_RUNNER_ENABLED=false) ingesting ${n} events`);
     const count = async () =>
       Number(
-        ((await db.dataSource.query('SELECT count(*)::int AS n FROM onboarding')) as { n: number }[])[0]
-          .n,
+        (
+          (await db.dataSource.query('SELECT count(*)::int AS n FROM onboarding')) as {
+            n: number;
+          }[]
+        )[0].n,
       );
+    const before = await databaseActivity(db.dataSource);
+    let polls = 0;
     const startedAt = now();
     const service = await startService({
       databaseUrl: db.url,
@@ -155,6 +162,7 @@ export async function benchIngestion(
           const deadline = now() + TIMEOUT_MS;
           for (;;) {
             rows = await count();
+            polls++;
             const at = now();
             if (rows > 0 && first.at === 0) first = { at, rows };
             if (rows >= n) {
@@ -169,11 +177,16 @@ export async function benchIngestion(
     } finally {
       await service.close();
     }
+    // Backends flush their statistics when they exit.
+    await sleep(1_100);
+    const perEvent = activityPer(before, await databaseActivity(db.dataSource), n, polls + 1);
     const rate = (n - first.rows) / ((done - first.at) / 1000);
     log(
       `   ${formatNumber(rate)} events/s (boot ${((bootedAt - startedAt) / 1000).toFixed(1)} s, ` +
-        `first row ${((first.at - startedAt) / 1000).toFixed(1)} s after start)`,
+        `first row ${((first.at - startedAt) / 1000).toFixed(1)} s after start); ` +
+        `per event: ${perEvent.commits} commits, ${perEvent.walSyncs} WAL flushes`,
     );
+    log(`   service warnings/errors: ${describeLogged(service.logged)}`);
 
     const details = {
       events: n,
@@ -185,6 +198,8 @@ export async function benchIngestion(
       firstRowAfterStartSeconds: (first.at - startedAt) / 1000,
       measuredSeconds: (done - first.at) / 1000,
       rowsAtFirstObservation: first.rows,
+      databasePerEvent: perEvent,
+      serviceLogged: service.logged,
       overallEventsPerSecondIncludingBoot: n / ((done - startedAt) / 1000),
       consumeOnly: {
         messagesPerSecond: consumeRate,

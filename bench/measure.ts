@@ -111,3 +111,9 @@ export async function withProgress<T>(
     clearInterval(timer);
   }
 }
+
+/** `3 x warn: lease lost; 1 x error: ...` or `none`. */
+export function describeLogged(logged: Record<string, number>): string {
+  const entries = Object.entries(logged).sort((a, b) => b[1] - a[1]);
+  return entries.length === 0 ? 'none' : entries.map(([m, n]) => `${n} x ${m}`).join('; ');
+}

@@ -74,9 +74,7 @@ export function renderTable(figures: Figure[]): string {
     cells
       .map((c, i) => (i === 2 || i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
       .join(' | ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map(line)].join(
-    '\n',
-  );
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map(line)].join('\n');
 }
 
 export interface BenchReport {

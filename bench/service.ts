@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { INestApplication } from '@nestjs/common';
+import { ConsoleLogger, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { json } from 'express';
 import { AppModule } from '../src/app.module';
+import { parseApiTokens } from '../src/auth/api-token';
 import { AppConfig } from '../src/config/app-config';
 import { parseConfig } from '../src/config/config.schema';
-import { JsonExceptionFilter } from '../src/http/http-exception.filter';
+import { configureHttp } from '../src/http/configure-app';
 import { BenchTopics } from './bench-environment';
 
 export interface ServiceSettings {
@@ -21,11 +21,46 @@ export interface ServiceSettings {
 export interface RunningService {
   app: INestApplication;
   config: AppConfig;
+  /** Warnings and errors the service logged, by message (`msg` of a structured log line). */
+  logged: Record<string, number>;
   close(): Promise<void>;
+}
+
+/**
+ * Errors and warnings only, printed as the service prints them, and counted by message so the
+ * report can say what the service complained about while it was measured.
+ */
+class CountingLogger extends ConsoleLogger {
+  readonly counts: Record<string, number> = {};
+
+  constructor() {
+    super({ logLevels: ['error', 'warn'], colors: process.stdout.isTTY });
+  }
+
+  override error(message: unknown, ...rest: unknown[]): void {
+    this.count('error', message);
+    super.error(message, ...rest);
+  }
+
+  override warn(message: unknown, ...rest: unknown[]): void {
+    this.count('warn', message);
+    super.warn(message, ...rest);
+  }
+
+  private count(level: string, message: unknown): void {
+    const text =
+      typeof message === 'object' && message !== null && 'msg' in message
+        ? String((message as { msg: unknown }).msg)
+        : String(message);
+    const key = `${level}: ${text.slice(0, 120)}`;
+    this.counts[key] = (this.counts[key] ?? 0) + 1;
+  }
 }
 
 /** One encryption key per bench run; nothing stored outlives the run's database. */
 const ENCRYPTION_KEY = `bench:${randomBytes(32).toString('base64')}`;
+/** The REST API is not benchmarked, but the service needs a token to start. */
+const API_TOKENS = `operator:${randomBytes(24).toString('base64url')}`;
 
 /**
  * The whole service in this process, configured the way main.ts configures it (parseConfig of
@@ -46,6 +81,7 @@ export async function startService(settings: ServiceSettings): Promise<RunningSe
     WORKATO_API_TOKEN: settings.workatoApiToken,
     SECRETS_ENCRYPTION_KEY: ENCRYPTION_KEY,
     HTTP_PORT: '0',
+    API_TOKENS,
     ...settings.env,
   });
   const config = new AppConfig(values, {
@@ -55,13 +91,12 @@ export async function startService(settings: ServiceSettings): Promise<RunningSe
     workatoApiToken: settings.workatoApiToken,
     secretsEncryptionKey: ENCRYPTION_KEY,
     sandboxUrl: null,
+    // The bench reads the database directly; the REST API is not used, but needs a token.
+    apiTokens: parseApiTokens(API_TOKENS),
   });
-  const app = await NestFactory.create(AppModule.forRoot(config), {
-    logger: ['error', 'warn'],
-    bodyParser: false,
-  });
-  app.use(json({ limit: '256kb' }));
-  app.useGlobalFilters(new JsonExceptionFilter());
+  const logger = new CountingLogger();
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger, bodyParser: false });
+  configureHttp(app);
   await app.listen(0, '127.0.0.1');
-  return { app, config, close: () => app.close() };
+  return { app, config, logged: logger.counts, close: () => app.close() };
 }
