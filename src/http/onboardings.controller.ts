@@ -110,8 +110,8 @@ export class OnboardingsController {
         },
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
       );
-    const result: IngestResult = await this.commandBus.execute(
-      new IngestOnboardingCommand(body, 'http'),
+    const [result]: IngestResult[] = await this.commandBus.execute(
+      new IngestOnboardingCommand([{ input: body }], 'http'),
     );
     if (result.outcome === 'invalid') throw badRequest(result.reason, result.issues);
     res.status(result.outcome === 'created' ? HttpStatus.ACCEPTED : HttpStatus.OK);

@@ -1,18 +1,24 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { Consumer, EachMessagePayload } from 'kafkajs';
+import { Consumer, EachBatchPayload } from 'kafkajs';
 import { AppConfig } from '../config/app-config';
 import { parseCustomerOnboarded } from '../onboarding/domain/customer-onboarded.schema';
-import { IngestOnboardingCommand } from '../onboarding/application/onboarding.commands';
+import {
+  IngestInput,
+  IngestOnboardingCommand,
+} from '../onboarding/application/onboarding.commands';
 import { OnboardingMetrics } from '../observability/onboarding.metrics';
 import { DeadLetterProducer } from './dead-letter.producer';
 import { KafkaConnection } from './kafka-connection';
 
+/** Messages recorded per Postgres transaction. */
+const CHUNK = 200;
+
 /**
  * Consumes CustomerOnboarded events. A valid event is recorded in Postgres before its offset is
- * committed (kafkajs commits only after eachMessage resolves); an invalid one goes to the DLQ
- * and consumption goes on. If Postgres is down the handler throws, the offset stays, and
- * kafkajs retries the message: nothing valid is lost.
+ * resolved and committed; an invalid one goes to the DLQ and consumption goes on. If Postgres is
+ * down the handler throws, the offsets stay, and kafkajs delivers the messages again: nothing
+ * valid is lost.
  */
 @Injectable()
 export class OnboardingEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -48,7 +54,9 @@ export class OnboardingEventsConsumer implements OnApplicationBootstrap, OnAppli
     });
     await consumer.run({
       partitionsConsumedConcurrently: 4,
-      eachMessage: (payload) => this.handle(payload),
+      // Offsets are resolved by hand, chunk by chunk, once the chunk is in Postgres (or the DLQ).
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
     });
     this.logger.log({
       msg: 'consuming',
@@ -67,15 +75,39 @@ export class OnboardingEventsConsumer implements OnApplicationBootstrap, OnAppli
     if (consumer) await consumer.disconnect();
   }
 
-  private async handle({ topic, partition, message }: EachMessagePayload): Promise<void> {
-    const parsed = message.value
-      ? parseCustomerOnboarded(message.value)
-      : ({ ok: false, reason: 'empty message (no value)', issues: [] } as const);
-    if (!parsed.ok) {
-      this.metrics.countIngested('kafka', 'invalid');
-      await this.deadLetters.send({ topic, partition, message }, parsed.reason);
-      return;
+  /**
+   * One Postgres transaction per chunk of the batch instead of one per message: ingestion is
+   * bound by commits. A failure throws before the chunk's offsets are resolved, so kafkajs
+   * delivers the chunk again (recording is idempotent by eventId).
+   */
+  private async handleBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    for (let start = 0; start < batch.messages.length; start += CHUNK) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(start, start + CHUNK);
+      const valid: IngestInput[] = [];
+      for (const message of chunk) {
+        const parsed = message.value
+          ? parseCustomerOnboarded(message.value)
+          : ({ ok: false, reason: 'empty message (no value)', issues: [] } as const);
+        if (parsed.ok) valid.push({ input: message.value, parsed });
+        else {
+          this.metrics.countIngested('kafka', 'invalid');
+          await this.deadLetters.send(
+            { topic: batch.topic, partition: batch.partition, message },
+            parsed.reason,
+          );
+        }
+      }
+      if (valid.length > 0)
+        await this.commandBus.execute(new IngestOnboardingCommand(valid, 'kafka'));
+      resolveOffset(chunk[chunk.length - 1].offset);
+      await heartbeat();
     }
-    await this.commandBus.execute(new IngestOnboardingCommand(message.value, 'kafka', parsed));
   }
 }

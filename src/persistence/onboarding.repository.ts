@@ -31,15 +31,13 @@ export class OnboardingRepository extends OnboardingStore {
     super();
   }
 
-  async createFromEvent(input: NewOnboarding): Promise<{ onboardingId: string; created: boolean }> {
+  async createFromEvents(
+    inputs: NewOnboarding[],
+  ): Promise<{ onboardingId: string; created: boolean }[]> {
     return this.dataSource.transaction(async (tx) => {
-      const inserted: Row[] = await tx.query(
-        `INSERT INTO onboarding (id, event_id, managed_user_id, customer_name, source, status, attempt,
-           request, jwt_secret_ciphertext, deadline_at)
-         VALUES ($1, $2, $3, $4, $5, 'RECEIVED', 1, $6, $7, $8)
-         ON CONFLICT (event_id) DO NOTHING
-         RETURNING id`,
-        [
+      const rows: unknown[] = [];
+      const tuples = inputs.map((input, i) => {
+        rows.push(
           input.id,
           input.request.eventId,
           input.request.customer.managedUserId,
@@ -48,27 +46,48 @@ export class OnboardingRepository extends OnboardingStore {
           JSON.stringify(input.request),
           input.jwtSecretCiphertext,
           input.deadlineAt,
-        ],
-      );
-      if (inserted.length === 0) {
-        const existing: Row[] = await tx.query(`SELECT id FROM onboarding WHERE event_id = $1`, [
-          input.request.eventId,
-        ]);
-        return { onboardingId: String(existing[0].id), created: false };
-      }
-      const steps = planSteps(input.request);
-      const values: unknown[] = [];
-      const tuples = steps.map((step, i) => {
-        values.push(input.id, step.name, step.position, step.kind, step.naturalKey);
-        const b = i * 5;
-        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, 'PENDING')`;
+        );
+        const b = i * 8;
+        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, 'RECEIVED', 1, $${b + 6}, $${b + 7}, $${b + 8})`;
       });
-      await tx.query(
-        `INSERT INTO onboarding_step (onboarding_id, name, position, kind, natural_key, status)
-         VALUES ${tuples.join(', ')}`,
-        values,
+      const inserted: Row[] = await tx.query(
+        `INSERT INTO onboarding (id, event_id, managed_user_id, customer_name, source, status, attempt,
+           request, jwt_secret_ciphertext, deadline_at)
+         VALUES ${tuples.join(', ')}
+         ON CONFLICT (event_id) DO NOTHING
+         RETURNING id`,
+        rows,
       );
-      return { onboardingId: input.id, created: true };
+      const created = new Set(inserted.map((r) => String(r.id)));
+      const existing = new Map<string, string>();
+      const duplicates = inputs.filter((input) => !created.has(input.id));
+      if (duplicates.length > 0) {
+        const found: Row[] = await tx.query(
+          `SELECT id, event_id FROM onboarding WHERE event_id = ANY($1)`,
+          [duplicates.map((d) => d.request.eventId)],
+        );
+        for (const row of found) existing.set(String(row.event_id), String(row.id));
+      }
+      const steps: unknown[] = [];
+      const stepTuples: string[] = [];
+      for (const input of inputs.filter((i) => created.has(i.id))) {
+        for (const step of planSteps(input.request)) {
+          const b = steps.length;
+          steps.push(input.id, step.name, step.position, step.kind, step.naturalKey);
+          stepTuples.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, 'PENDING')`);
+        }
+      }
+      if (stepTuples.length > 0)
+        await tx.query(
+          `INSERT INTO onboarding_step (onboarding_id, name, position, kind, natural_key, status)
+           VALUES ${stepTuples.join(', ')}`,
+          steps,
+        );
+      return inputs.map((input) =>
+        created.has(input.id)
+          ? { onboardingId: input.id, created: true }
+          : { onboardingId: existing.get(input.request.eventId)!, created: false },
+      );
     });
   }
 

@@ -5,9 +5,10 @@ import { AppConfig } from '../../config/app-config';
 import { OnboardingMetrics } from '../../observability/onboarding.metrics';
 import { SecretBox } from '../../secrets/secret-box';
 import { FieldIssue, parseCustomerOnboarded } from '../domain/customer-onboarded.schema';
+import type { OnboardingRequest } from '../domain/onboarding-request';
 import { IngestOnboardingCommand } from './onboarding.commands';
 import { OnboardingAccepted } from './onboarding.events';
-import { OnboardingStore } from './ports/onboarding.store';
+import { NewOnboarding, OnboardingStore } from './ports/onboarding.store';
 
 export type IngestResult =
   | { outcome: 'created' | 'duplicate'; onboardingId: string }
@@ -28,25 +29,68 @@ export class IngestOnboardingHandler implements ICommandHandler<
     private readonly metrics: OnboardingMetrics,
   ) {}
 
-  async execute({ input, source, parsed }: IngestOnboardingCommand): Promise<IngestResult> {
-    const result = parsed ?? parseCustomerOnboarded(input);
-    if (!result.ok) {
-      if (source === 'http') this.metrics.countIngested(source, 'invalid');
-      return { outcome: 'invalid', reason: result.reason, issues: result.issues };
+  async execute({ inputs, source }: IngestOnboardingCommand): Promise<IngestResult[]> {
+    type Slot =
+      | { kind: 'invalid'; result: IngestResult }
+      | { kind: 'event'; request: OnboardingRequest; position: number; first: boolean };
+    const slots: Slot[] = [];
+    const batch: NewOnboarding[] = [];
+    const positions = new Map<string, number>();
+    for (const item of inputs) {
+      const parsed = item.parsed ?? parseCustomerOnboarded(item.input);
+      if (!parsed.ok) {
+        this.metrics.countIngested(source, 'invalid');
+        slots.push({
+          kind: 'invalid',
+          result: { outcome: 'invalid', reason: parsed.reason, issues: parsed.issues },
+        });
+        continue;
+      }
+      const { request } = parsed;
+      // The same event twice in one batch: the later one is a duplicate of the first.
+      const known = positions.get(request.eventId);
+      if (known !== undefined) {
+        slots.push({ kind: 'event', request, position: known, first: false });
+        continue;
+      }
+      positions.set(request.eventId, batch.length);
+      slots.push({ kind: 'event', request, position: batch.length, first: true });
+      batch.push(this.prepare(request, parsed.jwtSecret, source));
     }
-    const { request } = result;
+    const stored = batch.length > 0 ? await this.store.createFromEvents(batch) : [];
+    return slots.map((slot) => {
+      if (slot.kind === 'invalid') return slot.result;
+      const { onboardingId, created } = stored[slot.position];
+      return this.report(slot.request, onboardingId, created && slot.first, source);
+    });
+  }
+
+  private prepare(
+    request: OnboardingRequest,
+    jwtSecret: string | null,
+    source: 'kafka' | 'http',
+  ): NewOnboarding {
     const id = randomUUID();
-    let jwtSecret = result.jwtSecret;
     // HMAC without a secret: we generate one; the customer reads it once with the credentials.
-    if (request.apiClient.jwt?.method === 'hmac' && !jwtSecret)
-      jwtSecret = randomBytes(32).toString('hex');
-    const { onboardingId, created } = await this.store.createFromEvent({
+    const secret =
+      request.apiClient.jwt?.method === 'hmac' && !jwtSecret
+        ? randomBytes(32).toString('hex')
+        : jwtSecret;
+    return {
       id,
       source,
       request,
-      jwtSecretCiphertext: jwtSecret ? this.secrets.encrypt(jwtSecret, id) : null,
+      jwtSecretCiphertext: secret ? this.secrets.encrypt(secret, id) : null,
       deadlineAt: new Date(Date.now() + this.config.values.ONBOARDING_DEADLINE_SECONDS * 1000),
-    });
+    };
+  }
+
+  private report(
+    request: OnboardingRequest,
+    onboardingId: string,
+    created: boolean,
+    source: 'kafka' | 'http',
+  ): IngestResult {
     this.metrics.countIngested(source, created ? 'created' : 'duplicate');
     const context = {
       onboardingId,

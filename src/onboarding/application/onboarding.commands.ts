@@ -1,13 +1,24 @@
+import { Command } from '@nestjs/cqrs';
 import type { ParseResult } from '../domain/customer-onboarded.schema';
+import type { IngestResult } from './ingest-onboarding.handler';
 
-/** Records a CustomerOnboarded event (Kafka or HTTP) and its onboarding. */
-export class IngestOnboardingCommand {
+export interface IngestInput {
+  input: Buffer | string | unknown;
+  /** Already validated by the caller (the Kafka consumer validates before deciding DLQ). */
+  parsed?: ParseResult;
+}
+
+/**
+ * Records CustomerOnboarded events (one over HTTP, a Kafka batch at a time) and their
+ * onboardings, in one transaction. Results come back in the order of the inputs.
+ */
+export class IngestOnboardingCommand extends Command<IngestResult[]> {
   constructor(
-    readonly input: Buffer | string | unknown,
+    readonly inputs: IngestInput[],
     readonly source: 'kafka' | 'http',
-    /** Already validated by the caller (the Kafka consumer validates before deciding DLQ). */
-    readonly parsed?: ParseResult,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 export class CreateApiCollectionCommand {

@@ -88,10 +88,13 @@ export class LeaseLostError extends Error {
  * lease: they apply only while `owner` still holds it, else LeaseLostError.
  */
 export abstract class OnboardingStore {
-  /** Records the event and its onboarding in one transaction; a known eventId changes nothing. */
-  abstract createFromEvent(
-    input: NewOnboarding,
-  ): Promise<{ onboardingId: string; created: boolean }>;
+  /**
+   * Records events and their onboardings in one transaction; a known eventId changes nothing.
+   * Results come back in the order of the inputs (eventIds are distinct).
+   */
+  abstract createFromEvents(
+    inputs: NewOnboarding[],
+  ): Promise<{ onboardingId: string; created: boolean }[]>;
   abstract load(id: string): Promise<OnboardingSnapshot | null>;
   abstract list(query: OnboardingListQuery): Promise<OnboardingSnapshot[]>;
 
