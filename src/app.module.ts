@@ -5,6 +5,7 @@ import { ApiTokenGuard } from './auth/api-token.guard';
 import { AuthModule } from './auth/auth.module';
 import { loggingModule } from './observability/logging';
 import { MetricsModule } from './observability/metrics.module';
+import { TracingModule } from './observability/tracing.module';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from './config/app-config';
@@ -27,6 +28,7 @@ export class AppModule {
           rateLimitPerMinute: config.values.API_RATE_LIMIT_PER_MINUTE,
         }),
         MetricsModule.forRoot({ metricsToken: config.values.METRICS_TOKEN }),
+        TracingModule,
         CqrsModule.forRoot(),
         TypeOrmModule.forRoot({
           ...dataSourceOptions(config.runtime.databaseUrl, {

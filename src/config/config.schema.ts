@@ -112,6 +112,9 @@ export const configSchema = z.object({
   API_TOKENS: z.string().min(1).optional(),
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
   METRICS_TOKEN: z.string().min(1).optional(),
+  /** OTLP/HTTP collector base URL (traces are sent to <url>/v1/traces); unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('workato-onboarding'),
   /** Requests per minute per API token (429 beyond). */
   API_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
 });

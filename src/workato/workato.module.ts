@@ -2,6 +2,7 @@ import { Logger, Module, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { MeteredRateLimiter } from '../observability/metered-rate-limiter';
+import { OnboardingTracing } from '../observability/onboarding.tracing';
 import { OnboardingMetrics, workatoRequestSample } from '../observability/onboarding.metrics';
 import { PostgresRateLimiter, WorkatoRateLimiter } from './rate-limiter';
 import { WorkatoClient } from './workato.client';
@@ -24,11 +25,17 @@ import { WorkatoClient } from './workato.client';
     },
     {
       provide: WorkatoClient,
-      inject: [AppConfig, WorkatoRateLimiter, OnboardingMetrics],
+      inject: [
+        AppConfig,
+        WorkatoRateLimiter,
+        OnboardingMetrics,
+        { token: OnboardingTracing, optional: true },
+      ],
       useFactory: (
         config: AppConfig,
         rateLimiter: WorkatoRateLimiter,
         metrics: OnboardingMetrics,
+        tracing: OnboardingTracing | undefined,
       ): WorkatoClient => {
         const logger = new Logger(WorkatoClient.name);
         return new WorkatoClient({
@@ -36,7 +43,10 @@ import { WorkatoClient } from './workato.client';
           apiToken: config.runtime.workatoApiToken,
           timeoutMs: config.values.WORKATO_TIMEOUT_MS,
           rateLimiter: new MeteredRateLimiter(rateLimiter, metrics),
-          onRequest: (event) => metrics.observeWorkatoRequest(workatoRequestSample(event)),
+          onRequest: (event) => {
+            metrics.observeWorkatoRequest(workatoRequestSample(event));
+            tracing?.recordWorkatoRequest(event);
+          },
           retry: {
             maxAttempts: config.values.WORKATO_MAX_ATTEMPTS,
             maxElapsedMs: config.values.WORKATO_RETRY_MAX_ELAPSED_MS,

@@ -130,7 +130,7 @@ export class CompensateOnboardingHandler implements ICommandHandler<CompensateOn
         this.metrics.observeOnboardingFinished('compensation_failed', ageSeconds(snapshot));
         return new OnboardingCompensationFailed(onboardingId);
       },
-      { expectStatus: 'compensating' },
+      { expectStatus: 'compensating', spanName: 'compensate' },
     );
   }
 

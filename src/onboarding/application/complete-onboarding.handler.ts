@@ -17,23 +17,28 @@ export class CompleteOnboardingHandler implements ICommandHandler<CompleteOnboar
   ) {}
 
   async execute({ onboardingId }: CompleteOnboardingCommand): Promise<void> {
-    await this.runner.run(onboardingId, null, async ({ snapshot, owner }) => {
-      // The outcome and its results message commit together (transactional outbox).
-      await this.store.transition(owner, onboardingId, {
-        status: 'COMPLETED',
-        error: null,
-        finished: true,
-        outbox: {
-          topic: this.config.values.KAFKA_TOPIC_RESULTS,
-          key: snapshot.managedUserId,
-          payload: resultMessage('OnboardingCompleted', snapshot, 'COMPLETED', null),
-        },
-      });
-      this.metrics.observeOnboardingFinished(
-        'completed',
-        (Date.now() - snapshot.createdAt.getTime()) / 1000,
-      );
-      return new OnboardingCompleted(onboardingId);
-    });
+    await this.runner.run(
+      onboardingId,
+      null,
+      async ({ snapshot, owner }) => {
+        // The outcome and its results message commit together (transactional outbox).
+        await this.store.transition(owner, onboardingId, {
+          status: 'COMPLETED',
+          error: null,
+          finished: true,
+          outbox: {
+            topic: this.config.values.KAFKA_TOPIC_RESULTS,
+            key: snapshot.managedUserId,
+            payload: resultMessage('OnboardingCompleted', snapshot, 'COMPLETED', null),
+          },
+        });
+        this.metrics.observeOnboardingFinished(
+          'completed',
+          (Date.now() - snapshot.createdAt.getTime()) / 1000,
+        );
+        return new OnboardingCompleted(onboardingId);
+      },
+      { spanName: 'complete' },
+    );
   }
 }

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { AppConfig } from '../../config/app-config';
 import { OnboardingMetrics } from '../../observability/onboarding.metrics';
+import { OnboardingTracing } from '../../observability/onboarding.tracing';
 import { SecretBox } from '../../secrets/secret-box';
 import { FieldIssue, parseCustomerOnboarded } from '../domain/customer-onboarded.schema';
 import type { OnboardingRequest } from '../domain/onboarding-request';
@@ -27,6 +28,7 @@ export class IngestOnboardingHandler implements ICommandHandler<
     private readonly config: AppConfig,
     private readonly eventBus: EventBus,
     private readonly metrics: OnboardingMetrics,
+    private readonly tracing: OnboardingTracing,
   ) {}
 
   async execute({ inputs, source }: IngestOnboardingCommand): Promise<IngestResult[]> {
@@ -99,6 +101,7 @@ export class IngestOnboardingHandler implements ICommandHandler<
     };
     if (created) {
       this.logger.log({ msg: 'onboarding received', source, ...context });
+      this.tracing.recordIngestion(context, source);
       this.eventBus.publish(new OnboardingAccepted(onboardingId));
     } else {
       this.logger.log({ msg: 'duplicate event ignored', source, ...context });

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventBus, IEvent } from '@nestjs/cqrs';
 import { OnboardingError, RecordedError } from '../domain/recorded-error';
+import { OnboardingTracing } from '../../observability/onboarding.tracing';
 import { InstanceIdentity } from './instance-identity';
 import { OnboardingParked, OnboardingStepFailed } from './onboarding.events';
 import { LeaseLostError, OnboardingSnapshot, OnboardingStore } from './ports/onboarding.store';
@@ -43,6 +44,7 @@ export class OnboardingStepRunner {
     private readonly store: OnboardingStore,
     private readonly eventBus: EventBus,
     private readonly identity: InstanceIdentity,
+    private readonly tracing: OnboardingTracing,
   ) {}
 
   get owner(): string {
@@ -53,7 +55,7 @@ export class OnboardingStepRunner {
     onboardingId: string,
     stepName: string | null,
     work: (ctx: StepContext) => Promise<IEvent | null>,
-    options: { expectStatus?: 'forward' | 'compensating' } = {},
+    options: { expectStatus?: 'forward' | 'compensating'; spanName?: string } = {},
   ): Promise<void> {
     let snapshot: OnboardingSnapshot | null = null;
     let ctx: StepContext | null = null;
@@ -85,8 +87,16 @@ export class OnboardingStepRunner {
         await this.store.transition(this.owner, onboardingId, { status: 'IN_PROGRESS' });
         snapshot = { ...snapshot, status: 'IN_PROGRESS' };
       }
-      ctx = { snapshot, owner: this.owner, currentStep: stepName };
-      const next = await work(ctx);
+      const current: StepContext = { snapshot, owner: this.owner, currentStep: stepName };
+      ctx = current;
+      const ref = {
+        onboardingId,
+        eventId: snapshot.eventId,
+        managedUserId: snapshot.managedUserId,
+      };
+      const next = await this.tracing.inStep(ref, options.spanName ?? `step ${stepName}`, () =>
+        work(current),
+      );
       if (next) this.eventBus.publish(next);
     } catch (error) {
       await this.fail(onboardingId, snapshot, ctx?.currentStep ?? stepName, error);
