@@ -93,7 +93,15 @@ export class KafkaConnection implements OnApplicationShutdown {
   private log(entry: LogEntry): void {
     const { message, ...rest } = entry.log;
     const line = { msg: message, namespace: entry.namespace, ...rest };
-    if (entry.level <= logLevel.ERROR) this.logger.error(line);
+    // Expected on any broker start and retried by kafkajs: not an operator's problem.
+    const transient =
+      /coordinator is (not available|loading)|leader(ship)? (is )?not available|rebalanc/i.test(
+        `${message} ${String((rest as { error?: unknown }).error ?? '')}`,
+      );
+    // Our idempotent producer bounds its retries on purpose (a send must not hang the outbox).
+    const bounded = /Limiting retries for the idempotent producer/.test(message);
+    if (bounded) this.logger.debug?.(line);
+    else if (entry.level <= logLevel.ERROR && !transient) this.logger.error(line);
     else this.logger.warn(line);
   }
 }
