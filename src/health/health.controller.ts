@@ -9,6 +9,7 @@ import {
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.decorators';
 import { KafkaConnection } from '../kafka/kafka-connection';
+import { OnboardingEventsConsumer } from '../kafka/onboarding-events.consumer';
 
 @Public()
 @ApiTags('health')
@@ -20,6 +21,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly dataSource: DataSource,
     private readonly kafka: KafkaConnection,
+    private readonly consumer: OnboardingEventsConsumer,
   ) {}
 
   /** The process is up and serving HTTP. */
@@ -42,6 +44,8 @@ export class HealthController {
       async () => {
         const indicator = this.indicators.check('kafka');
         if (!this.kafka.enabled) return indicator.up({ configured: false });
+        if (!this.consumer.healthy)
+          return indicator.down({ message: 'the Kafka consumer crashed and will not restart' });
         try {
           await this.kafka.ping();
           return indicator.up({ configured: true });

@@ -50,8 +50,10 @@ export class DeadLetterProducer {
 }
 
 /**
- * The DLQ keeps the original bytes, except a secret a partner put in the event (the JWT secret):
- * secrets never leave the service in clear text. Bytes that are not JSON are kept as they are.
+ * The DLQ keeps the original bytes, except a secret a partner put in the event (the JWT secret,
+ * at apiClient.jwt.secret, or under `data` in a CloudEvent): secrets never leave the service in
+ * clear text. Only those known paths are looked at (no walk: a hostile message may nest deeply);
+ * bytes that are not JSON are kept as they are.
  */
 export function redactSecrets(value: Buffer | null): { value: Buffer | null; redacted: string[] } {
   if (!value) return { value, redacted: [] };
@@ -62,16 +64,23 @@ export function redactSecrets(value: Buffer | null): { value: Buffer | null; red
     return { value, redacted: [] };
   }
   const redacted: string[] = [];
-  const visit = (node: unknown, path: string[]) => {
-    if (!node || typeof node !== 'object') return;
-    for (const [key, child] of Object.entries(node as Record<string, unknown>)) {
-      if (key === 'secret' && path[path.length - 1] === 'jwt' && typeof child === 'string') {
-        (node as Record<string, unknown>)[key] = '[REDACTED]';
-        redacted.push([...path, key].join('.'));
-      } else visit(child, [...path, key]);
+  for (const prefix of [[], ['data']] as string[][]) {
+    let node: unknown = doc;
+    for (const key of [...prefix, 'apiClient', 'jwt']) {
+      node =
+        node && typeof node === 'object' && !Array.isArray(node)
+          ? (node as Record<string, unknown>)[key]
+          : undefined;
     }
-  };
-  visit(doc, []);
+    if (
+      node &&
+      typeof node === 'object' &&
+      typeof (node as Record<string, unknown>).secret === 'string'
+    ) {
+      (node as Record<string, unknown>).secret = '[REDACTED]';
+      redacted.push([...prefix, 'apiClient', 'jwt', 'secret'].join('.'));
+    }
+  }
   return redacted.length > 0
     ? { value: Buffer.from(JSON.stringify(doc)), redacted }
     : { value, redacted };

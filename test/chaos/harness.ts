@@ -146,6 +146,18 @@ export async function produce(topic: string, messages: RawMessage[]): Promise<vo
   }
 }
 
+/** Messages in a topic: the sum over partitions of high minus low watermark. */
+export async function topicSize(topic: string): Promise<number> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export function asMessages(events: ChaosEvent[]): RawMessage[] {
   return events.map((e) => ({ key: e.key, value: JSON.stringify(e.body) }));
 }
@@ -195,7 +207,7 @@ export async function waitForCounts(
   const deadline = Date.now() + options.timeoutMs;
   let lastLog = 0;
   let last: StatusCounts | null = null;
-  let lastError: unknown = null;
+  let lastError: unknown;
   for (;;) {
     try {
       last = await statusCounts(db, eventIds);
@@ -267,26 +279,55 @@ export function servicePids(): number[] {
   return pids.sort((a, b) => a - b);
 }
 
-export interface LivenessMonitor {
-  stop(): Promise<{ checks: number; failures: string[] }>;
+export interface LivenessReport {
+  checks: number;
+  failures: string[];
+  /** The slowest answer, and when it was asked for. */
+  slowestMs: number;
+  slowestAt: string | null;
+  /** The longest this (test) process's own event loop was late, so a slow answer can be told apart from a busy test process. */
+  ownLagMs: number;
 }
 
-/** Polls GET /health/live until stopped; every non-200 answer or failed request is a failure. */
-export function monitorLiveness(url: string, intervalMs = 200): LivenessMonitor {
+export interface LivenessMonitor {
+  stop(): Promise<LivenessReport>;
+}
+
+/**
+ * Polls GET /health/live until stopped; a non-200 answer, a failed request or no answer within
+ * `timeoutMs` is a failure.
+ */
+export function monitorLiveness(url: string, intervalMs = 200, timeoutMs = 5000): LivenessMonitor {
   let running = true;
-  let checks = 0;
-  const failures: string[] = [];
+  const report: LivenessReport = {
+    checks: 0,
+    failures: [],
+    slowestMs: 0,
+    slowestAt: null,
+    ownLagMs: 0,
+  };
+  let tick = Date.now();
+  const lag = setInterval(() => {
+    report.ownLagMs = Math.max(report.ownLagMs, Date.now() - tick - 50);
+    tick = Date.now();
+  }, 50);
   const loop = (async () => {
     while (running) {
       const at = new Date().toISOString();
+      const started = Date.now();
       try {
-        const res = await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(2000) });
+        const res = await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(timeoutMs) });
         await res.text();
-        if (res.status !== 200) failures.push(`${at}: HTTP ${res.status}`);
+        if (res.status !== 200) report.failures.push(`${at}: HTTP ${res.status}`);
       } catch (error) {
-        failures.push(`${at}: ${String(error)}`);
+        report.failures.push(`${at}: ${String(error)}`);
       }
-      checks++;
+      const took = Date.now() - started;
+      if (took > report.slowestMs) {
+        report.slowestMs = took;
+        report.slowestAt = at;
+      }
+      report.checks++;
       await sleep(intervalMs);
     }
   })();
@@ -294,7 +335,8 @@ export function monitorLiveness(url: string, intervalMs = 200): LivenessMonitor 
     stop: async () => {
       running = false;
       await loop;
-      return { checks, failures };
+      clearInterval(lag);
+      return report;
     },
   };
 }
@@ -314,4 +356,11 @@ export function recordOutcome(scenario: string, outcome: Record<string, unknown>
 /** Where ServiceProcess writes a service's output (see test/support/service-process.ts). */
 export function serviceLog(name: string): string {
   return resolve(ROOT, `.data/test-logs/${name}-${process.pid}.log`);
+}
+
+export function describeLiveness(report: LivenessReport): string {
+  return (
+    `${report.checks} checks, ${report.failures.length} failures, slowest ${report.slowestMs} ms ` +
+    `at ${report.slowestAt ?? '-'} (test process loop lag up to ${report.ownLagMs} ms)`
+  );
 }

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ManagedUserSnapshot, SandboxControl } from '../../src/sandbox/sandbox-control.client';
 import { eventually } from '../support/app';
-import { readTopic, testKafka } from '../support/kafka';
+import { readTopic } from '../support/kafka';
 import { rest } from '../support/rest';
-import { describeCounts, progress, TERMINAL_STATUSES } from './harness';
+import { describeCounts, progress, TERMINAL_STATUSES, topicSize } from './harness';
 
 /**
  * The one check every chaos scenario ends with, from the sandbox's own state and Postgres:
@@ -373,18 +373,6 @@ async function checkResults(
   for (const key of seen.keys())
     if (!expected.has(key)) violations.push(`(e) outcome for unknown onboarding attempt ${key}`);
   return messages.length;
-}
-
-/** Messages in a topic: the sum over partitions of high minus low watermark. */
-async function topicSize(topic: string): Promise<number> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 function duplicates(

@@ -83,10 +83,10 @@ describe('chaos: SIGKILL at random moments', () => {
       // The wave, plus one event of an earlier wave again (a partner's retry).
       const again = k > 0 ? [waves[k - 1][0]] : [];
       await produce(env.topics.onboarded, asMessages([...waves[k], ...again]));
-      // Once the wave is being worked on, at a random moment.
+      // At a random moment once onboardings are being worked on.
       await waitForCounts(SCENARIO, env.database.dataSource, eventIds, (c) => running(c) > 0, {
         timeoutMs: 30_000,
-        what: `wave ${k + 1} to start`,
+        what: `onboardings in flight before kill ${k + 1}`,
         intervalMs: 50,
       });
       await sleep(randomBetween(0, 1500));

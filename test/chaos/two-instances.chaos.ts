@@ -2,6 +2,7 @@ import { createTestEnvironment, TestEnvironment } from '../support/app';
 import { ServiceProcess } from '../support/service-process';
 import {
   chaosEvents,
+  describeLiveness,
   monitorLiveness,
   produce,
   progress,
@@ -95,6 +96,7 @@ describe('chaos: two instances, one killed mid-batch', () => {
 
     await waitForAllTerminal(SCENARIO, env.database.dataSource, eventIds, SIZE.timeoutMs);
     const alive = await liveness.stop();
+    progress(SCENARIO, `survivor liveness: ${describeLiveness(alive)}`);
     expect(survivor.exitCode).toBeNull();
     expect(alive.failures).toEqual([]);
     await env.control.clearFaults();
