@@ -9,11 +9,15 @@ import { benchIngestion } from './ingestion.bench';
 import { now } from './measure';
 import { BenchReport, Figure, machineInfo, renderTable, round2, writeReport } from './report';
 import { benchScale } from './scale';
+import { benchSoak } from './soak.bench';
+import { benchStatusQueries } from './status-queries.bench';
 
 /**
  * `npm run bench`: the Workato client against the sandbox (1a unlimited, 1b limited), ingestion
- * from Kafka (2) and onboardings end to end (3), each beside its baseline. Prints progress, then
- * a table; writes every figure to bench/results/latest.json. See docs/benchmarks.md.
+ * from Kafka (2), onboardings end to end (3), the soak at 10 rps with the service in a process
+ * of its own (4) and status queries as the table grows (5), each beside its baseline or target.
+ * Prints progress, then a table; writes every figure to bench/results/latest.json. See
+ * docs/benchmarks.md.
  */
 async function main(): Promise<number> {
   const started = now();
@@ -46,7 +50,12 @@ async function main(): Promise<number> {
     `workato-onboarding bench, BENCH_SCALE=${scale.name}: ${machine.cpus} cpus (${machine.cpuModel}), ` +
       `${Math.round(machine.memoryBytes / 2 ** 30)} GiB, node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`,
   );
+  // BENCH_ONLY=4,5 runs only those benches (by the number before any letter or `@`).
+  const only = process.env.BENCH_ONLY?.split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
   const attempt = async <T>(bench: string, run: () => Promise<T>): Promise<T | null> => {
+    if (only && only.length > 0 && !only.includes(/^\d+/.exec(bench)?.[0] ?? bench)) return null;
     try {
       return await run();
     } catch (error) {
@@ -95,6 +104,10 @@ async function main(): Promise<number> {
       );
       if (e2e) figures.push(...e2e);
     }
+    const soak = await attempt('4', () => benchSoak(env, scale, log));
+    if (soak) figures.push(...soak);
+    const queries = await attempt('5', () => benchStatusQueries(env, scale, log));
+    if (queries) figures.push(...queries);
   } catch (error) {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     log(`ERROR: ${text}`);
@@ -106,7 +119,9 @@ async function main(): Promise<number> {
   machine.loadAverageAtEnd = loadavg().map(round2);
   const report: BenchReport = {
     timestamp: new Date().toISOString(),
-    command: `${scale.name === 'small' ? 'BENCH_SCALE=small ' : ''}npm run bench`,
+    command:
+      `${scale.name === 'small' ? 'BENCH_SCALE=small ' : ''}` +
+      `${only && only.length > 0 ? `BENCH_ONLY=${only.join(',')} ` : ''}npm run bench`,
     scale: scale.name,
     machine,
     infrastructure: { ...env.info },

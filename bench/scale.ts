@@ -14,6 +14,13 @@ export interface BenchScale {
   /** 3: onboardings, and the ONBOARDING_CONCURRENCY values to run them at. */
   endToEndOnboardings: number;
   endToEndConcurrency: number[];
+  /** 4: onboardings queued at once for the soak, the workspaces they spread over, the window. */
+  soakOnboardings: number;
+  soakWorkspaces: number;
+  soakWindowMs: number;
+  /** 5: the onboarding table sizes to query, and the requests per query kind and size. */
+  statusQuerySizes: number[];
+  statusQueryRequests: number;
 }
 
 export function benchScale(value = process.env.BENCH_SCALE): BenchScale {
@@ -30,6 +37,11 @@ export function benchScale(value = process.env.BENCH_SCALE): BenchScale {
       insertRows: 1_000,
       endToEndOnboardings: 200,
       endToEndConcurrency: [16],
+      soakOnboardings: 1_000,
+      soakWorkspaces: 20,
+      soakWindowMs: 30_000,
+      statusQuerySizes: [1_000, 10_000],
+      statusQueryRequests: 200,
     };
   if (name === 'full')
     return {
@@ -43,6 +55,11 @@ export function benchScale(value = process.env.BENCH_SCALE): BenchScale {
       insertRows: 2_000,
       endToEndOnboardings: 1_000,
       endToEndConcurrency: [16, 32],
+      soakOnboardings: 10_000,
+      soakWorkspaces: 20,
+      soakWindowMs: 120_000,
+      statusQuerySizes: [1_000, 10_000, 100_000],
+      statusQueryRequests: 500,
     };
   throw new Error(`BENCH_SCALE must be small or full, not ${JSON.stringify(value)}`);
 }

@@ -58,9 +58,10 @@ class CountingLogger extends ConsoleLogger {
 }
 
 /** One encryption key per bench run; nothing stored outlives the run's database. */
-const ENCRYPTION_KEY = `bench:${randomBytes(32).toString('base64')}`;
-/** The REST API is not benchmarked, but the service needs a token to start. */
-const API_TOKENS = `operator:${randomBytes(24).toString('base64url')}`;
+export const ENCRYPTION_KEY = `bench:${randomBytes(32).toString('base64')}`;
+/** The bench's token for the REST API (bench 5 queries it), one per run. */
+export const API_TOKEN = randomBytes(24).toString('base64url');
+export const API_TOKENS = `operator:${API_TOKEN}`;
 
 /**
  * The whole service in this process, configured the way main.ts configures it (parseConfig of
@@ -91,7 +92,7 @@ export async function startService(settings: ServiceSettings): Promise<RunningSe
     workatoApiToken: settings.workatoApiToken,
     secretsEncryptionKey: ENCRYPTION_KEY,
     sandboxUrl: null,
-    // The bench reads the database directly; the REST API is not used, but needs a token.
+    // Benches 2 and 3 read the database directly; bench 5 calls the REST API with API_TOKEN.
     apiTokens: parseApiTokens(API_TOKENS),
   });
   const logger = new CountingLogger();

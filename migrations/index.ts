@@ -1,5 +1,12 @@
 import { OnboardingSchema1763860000000 } from './1763860000000-onboarding-schema';
 import { WorkatoRateLimit1763870000000 } from './1763870000000-workato-rate-limit';
+import { OnboardingListIndex1763880000000 } from './1763880000000-onboarding-list-index';
+import { OutboxClaims1763890000000 } from './1763890000000-outbox-claims';
 
 /** Every migration, in order. TypeORM is given this list explicitly rather than a glob. */
-export const MIGRATIONS = [OnboardingSchema1763860000000, WorkatoRateLimit1763870000000];
+export const MIGRATIONS = [
+  OnboardingSchema1763860000000,
+  WorkatoRateLimit1763870000000,
+  OnboardingListIndex1763880000000,
+  OutboxClaims1763890000000,
+];

@@ -1,4 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { KafkaConnection } from './kafka-connection';
@@ -7,20 +12,30 @@ const POLL_MS = 250;
 const BATCH = 200;
 /** Messages per partition read back when reconciling: far more than one crashed batch. */
 const TAIL = 2000;
+/** How long a relay owns the rows it is sending; a dead relay's rows are retried after this. */
+const CLAIM_SECONDS = 30;
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  message_key: string;
+  payload: unknown;
+  publish_attempts: number;
+}
 
 /**
- * Publishes the transactional outbox (onboarding outcomes) to Kafka. Rows are locked with
- * SKIP LOCKED while they are sent, so several instances relay without sending a row twice.
- * Each message carries its row id in an `outbox-id` header: a crash after Kafka took a batch but
- * before Postgres recorded it would re-send it, so before its first flush (and after a failed
- * one) the relay reads the tail of the topic and marks rows already there as published.
+ * Publishes the transactional outbox (onboarding outcomes) to Kafka. Rows are claimed with
+ * SKIP LOCKED, so several instances relay side by side without taking the same row.
+ * Each message carries its row id in an `outbox-id` header, and rows are claimed in a committed
+ * write before they are sent: a row claimed before that is still unpublished (its relay died
+ * between Kafka's ack and its own commit) is looked for in the topic's tail before it is sent
+ * again, so each outcome reaches the topic once.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private reconciled = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -38,61 +53,99 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }, POLL_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the Kafka producer disconnects (in onApplicationShutdown): flush what is left. */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
     if (this.kafka.enabled) await this.flush().catch(() => undefined);
   }
 
   /** Sends every pending message; returns when the outbox is empty or a send failed. */
+  /** Sends every pending message; returns when the outbox is empty or a send failed. */
   async flush(): Promise<void> {
-    if (!this.reconciled) {
-      await this.reconcile();
-      this.reconciled = true;
-    }
-    try {
-      await this.publishPending();
-    } catch (error) {
-      this.reconciled = false;
-      throw error;
+    for (;;) {
+      const rows = await this.claim();
+      if (rows.length === 0) return;
+      let toSend = rows;
+      // A row claimed before (publish_attempts > 1) may already be in Kafka: a relay died
+      // between the ack and its commit. Check the topic rather than send it twice.
+      const suspicious = rows.filter((r) => r.publish_attempts > 1);
+      if (suspicious.length > 0) {
+        const delivered = new Set(await this.alreadyDelivered(suspicious));
+        if (delivered.size > 0) {
+          await this.markPublished([...delivered]);
+          this.logger.warn({
+            msg: 'outbox rows were already in Kafka; not sending them again',
+            count: delivered.size,
+          });
+        }
+        toSend = rows.filter((r) => !delivered.has(r.id));
+      }
+      try {
+        if (toSend.length > 0) await this.send(toSend);
+      } catch (error) {
+        // Hand the rows back at once instead of waiting for the claim to expire.
+        await this.dataSource.query(
+          `UPDATE outbox_message SET claimed_until = NULL WHERE id = ANY($1)`,
+          [toSend.map((r) => r.id)],
+        );
+        throw error;
+      }
+      await this.markPublished(toSend.map((r) => r.id));
+      if (rows.length < BATCH) return;
     }
   }
 
-  private async publishPending(): Promise<void> {
-    for (;;) {
-      const sent = await this.dataSource.transaction(async (tx) => {
-        const rows: { id: string; topic: string; message_key: string; payload: unknown }[] =
-          await tx.query(
-            `SELECT id, topic, message_key, payload FROM outbox_message
-           WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-            [BATCH],
-          );
-        if (rows.length === 0) return 0;
-        const producer = await this.kafka.producer();
-        const byTopic = new Map<
-          string,
-          { key: string; value: string; headers: Record<string, string> }[]
-        >();
-        for (const row of rows) {
-          const list = byTopic.get(row.topic) ?? [];
-          list.push({
-            key: row.message_key,
-            value: JSON.stringify(row.payload),
-            headers: { 'outbox-id': String(row.id) },
-          });
-          byTopic.set(row.topic, list);
-        }
-        await producer.sendBatch({
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        });
-        await tx.query(
-          `UPDATE outbox_message SET published_at = now(), publish_attempts = publish_attempts + 1 WHERE id = ANY($1)`,
-          [rows.map((r) => r.id)],
-        );
-        return rows.length;
+  /** Claims due rows in a committed write: the claim is the evidence that a send may follow. */
+  private async claim(): Promise<OutboxRow[]> {
+    const [rows]: [OutboxRow[], number] = await this.dataSource.query(
+      `UPDATE outbox_message SET publish_attempts = publish_attempts + 1,
+         claimed_until = clock_timestamp() + interval '${CLAIM_SECONDS} seconds'
+       WHERE id IN (
+         SELECT id FROM outbox_message
+         WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < clock_timestamp())
+         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, topic, message_key, payload, publish_attempts`,
+      [BATCH],
+    );
+    return rows
+      .map((r) => ({ ...r, id: String(r.id) }))
+      .sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  private async send(rows: OutboxRow[]): Promise<void> {
+    const producer = await this.kafka.producer();
+    const byTopic = new Map<
+      string,
+      { key: string; value: string; headers: Record<string, string> }[]
+    >();
+    for (const row of rows) {
+      const list = byTopic.get(row.topic) ?? [];
+      list.push({
+        key: row.message_key,
+        value: JSON.stringify(row.payload),
+        headers: { 'outbox-id': row.id },
       });
-      if (sent < BATCH) return;
+      byTopic.set(row.topic, list);
     }
+    await producer.sendBatch({
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+
+  private async markPublished(ids: string[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE outbox_message SET published_at = now(), claimed_until = NULL WHERE id = ANY($1)`,
+      [ids],
+    );
+  }
+
+  private async alreadyDelivered(rows: OutboxRow[]): Promise<string[]> {
+    const wanted = new Set(rows.map((r) => r.id));
+    const found: string[] = [];
+    for (const topic of new Set(rows.map((r) => r.topic)))
+      found.push(...(await this.tailOutboxIds(topic, wanted)));
+    return found;
   }
 
   async backlog(): Promise<number> {
@@ -100,29 +153,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       `SELECT count(*)::int AS n FROM outbox_message WHERE published_at IS NULL`,
     );
     return rows[0].n;
-  }
-
-  /** Marks pending rows that a previous run already delivered (found by `outbox-id` in the topic's tail). */
-  private async reconcile(): Promise<void> {
-    const pending: { id: string; topic: string }[] = await this.dataSource.query(
-      `SELECT id, topic FROM outbox_message WHERE published_at IS NULL ORDER BY id LIMIT 10000`,
-    );
-    if (pending.length === 0 || !this.kafka.kafka) return;
-    const wanted = new Set(pending.map((p) => p.id));
-    const found: string[] = [];
-    for (const topic of new Set(pending.map((p) => p.topic))) {
-      found.push(...(await this.tailOutboxIds(topic, wanted)));
-    }
-    if (found.length > 0) {
-      await this.dataSource.query(
-        `UPDATE outbox_message SET published_at = now() WHERE id = ANY($1) AND published_at IS NULL`,
-        [found],
-      );
-      this.logger.warn({
-        msg: 'outbox rows were already in Kafka; not sending them again',
-        count: found.length,
-      });
-    }
   }
 
   private async tailOutboxIds(topic: string, wanted: Set<string>): Promise<string[]> {

@@ -138,11 +138,21 @@ export class OnboardingRepository extends OnboardingStore {
     return rows.map((row) => toSnapshot(row, byOnboarding.get(String(row.id)) ?? []));
   }
 
-  async claimRunnable(owner: string, limit: number, leaseMs: number): Promise<string[]> {
+  async claimRunnable(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    deadlineMs: number,
+  ): Promise<string[]> {
     if (limit <= 0) return [];
     const [rows]: [Row[], number] = await this.dataSource.query(
       `UPDATE onboarding SET lease_owner = $1,
-         lease_expires_at = clock_timestamp() + make_interval(secs => $2::double precision / 1000)
+         lease_expires_at = clock_timestamp() + make_interval(secs => $2::double precision / 1000),
+         -- The deadline counts from the first run, not from ingestion: a long backlog must not
+         -- eat an onboarding's time before it has started.
+         deadline_at = CASE WHEN status = 'RECEIVED'
+           THEN clock_timestamp() + make_interval(secs => $5::double precision / 1000)
+           ELSE deadline_at END
        WHERE id IN (
          SELECT id FROM onboarding
          WHERE status = ANY($3) AND next_run_at <= clock_timestamp()
@@ -151,7 +161,7 @@ export class OnboardingRepository extends OnboardingStore {
          LIMIT $4
          FOR UPDATE SKIP LOCKED)
        RETURNING id`,
-      [owner, leaseMs, RUNNABLE_STATUSES, limit],
+      [owner, leaseMs, RUNNABLE_STATUSES, limit, deadlineMs],
     );
     return rows.map((r) => String(r.id));
   }

@@ -27,10 +27,15 @@ describe('results outbox relay', () => {
       )[0].id as string;
     const relay = service.app.get(OutboxRelay);
     // Stop the background relay: this test drives flushes itself.
-    await relay.onApplicationShutdown();
+    await relay.beforeApplicationShutdown();
 
-    // Row 1 reached Kafka, but the process died before Postgres recorded it.
+    // Row 1 was claimed and reached Kafka, but its relay died before Postgres recorded it
+    // (its claim has since expired).
     const delivered = await insert(1);
+    await db.query(
+      `UPDATE outbox_message SET publish_attempts = 1, claimed_until = now() - interval '1 second' WHERE id = $1`,
+      [delivered],
+    );
     const producer = testKafka().producer();
     await producer.connect();
     await producer.send({
@@ -42,8 +47,7 @@ describe('results outbox relay', () => {
     await producer.disconnect();
     const pending = await insert(2);
 
-    // A fresh relay (as after a restart) reconciles first, then sends only what is missing.
-    (relay as unknown as { reconciled: boolean }).reconciled = false;
+    // The next relay finds the earlier attempt, checks the topic, and sends only what is missing.
     await relay.flush();
 
     const messages = await readTopic(env.topics.results, { count: 3, timeoutMs: 8000 });

@@ -110,7 +110,12 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
         this.dropStuckRuns();
         const free = this.config.values.ONBOARDING_CONCURRENCY - this.inFlight.size;
         if (free <= 0 || this.stopping) break;
-        const ids = await this.store.claimRunnable(this.identity.id, free, this.leaseMs);
+        const ids = await this.store.claimRunnable(
+          this.identity.id,
+          free,
+          this.leaseMs,
+          this.config.values.ONBOARDING_DEADLINE_SECONDS * 1000,
+        );
         for (const id of ids) await this.dispatch(id);
         if (ids.length === free) this.wakeRequested = true;
       } while (this.wakeRequested && !this.stopping);

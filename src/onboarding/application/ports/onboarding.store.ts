@@ -98,8 +98,16 @@ export abstract class OnboardingStore {
   abstract load(id: string): Promise<OnboardingSnapshot | null>;
   abstract list(query: OnboardingListQuery): Promise<OnboardingSnapshot[]>;
 
-  /** Leases up to `limit` due onboardings to `owner` (FOR UPDATE SKIP LOCKED). */
-  abstract claimRunnable(owner: string, limit: number, leaseMs: number): Promise<string[]>;
+  /**
+   * Leases up to `limit` due onboardings to `owner` (FOR UPDATE SKIP LOCKED). A RECEIVED
+   * onboarding's deadline starts now (`deadlineMs` from its first run).
+   */
+  abstract claimRunnable(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    deadlineMs: number,
+  ): Promise<string[]>;
   abstract renewLeases(owner: string, ids: string[], leaseMs: number): Promise<string[]>;
   abstract releaseLease(owner: string, id: string): Promise<void>;
 
