@@ -41,6 +41,9 @@ describe('no secret in clear text anywhere', () => {
       RSA_PUBLIC_KEY,
     ]);
     const ws = await seedWorkspace(env.control);
+    // The onboarding that fails and is compensated has a workspace of its own, so its fault
+    // (the second key refused) cannot hit another onboarding's key.
+    const other = await seedWorkspace(env.control);
     const producer = testKafka().producer();
     await producer.connect();
     const send = (value: unknown) =>
@@ -67,7 +70,7 @@ describe('no secret in clear text anywhere', () => {
         apiClient: { name: 'Rsa', authType: 'jwt', jwt: { method: 'rsa', secret: RSA_PUBLIC_KEY } },
         collection: { name: 'C4' },
       }),
-      customerOnboarded(ws, {
+      customerOnboarded(other, {
         apiClient: { name: 'Compensated', authType: 'oauth2' },
         collection: { name: 'C5' },
         apiKeys: ['A', 'B'].map((name) => ({
@@ -80,8 +83,8 @@ describe('no secret in clear text anywhere', () => {
     ];
     await env.control.addFault({
       method: 'POST',
-      path: `/managed_users/${ws.ref}/api_clients/\\d+/api_keys$`,
-      skip: 4,
+      path: `/managed_users/${other.ref}/api_clients/\\d+/api_keys$`,
+      skip: 1,
       status: 422,
     });
     for (const event of events) await send(event);
@@ -114,7 +117,10 @@ describe('no secret in clear text anywhere', () => {
       for (const key of credentials.body.apiKeys) if (key.authToken) secrets.add(key.authToken);
       if (credentials.body.jwtSecret) secrets.add(credentials.body.jwtSecret);
     }
-    for (const key of (await env.control.managedUser(ws.id)).keys)
+    for (const key of [
+      ...(await env.control.managedUser(ws.id)).keys,
+      ...(await env.control.managedUser(other.id)).keys,
+    ])
       if (key.auth_token) secrets.add(String(key.auth_token));
     expect(secrets.size).toBeGreaterThanOrEqual(7);
 
