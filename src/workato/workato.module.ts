@@ -1,6 +1,7 @@
 import { Logger, Module, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { currentOnboardingLogContext } from '../observability/log-context';
 import { MeteredRateLimiter } from '../observability/metered-rate-limiter';
 import { OnboardingTracing } from '../observability/onboarding.tracing';
 import { OnboardingMetrics, workatoRequestSample } from '../observability/onboarding.metrics';
@@ -54,8 +55,10 @@ import { WorkatoClient } from './workato.client';
             maxDelayMs: config.values.WORKATO_RETRY_MAX_DELAY_MS,
           },
           logger: {
-            debug: (message, context) => logger.debug(`${message} ${JSON.stringify(context)}`),
-            warn: (message, context) => logger.warn(`${message} ${JSON.stringify(context)}`),
+            debug: (message, context) =>
+              logger.debug({ msg: message, ...context, ...currentOnboardingLogContext() }),
+            warn: (message, context) =>
+              logger.warn({ msg: message, ...context, ...currentOnboardingLogContext() }),
           },
         });
       },

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventBus, IEvent } from '@nestjs/cqrs';
 import { OnboardingError, RecordedError } from '../domain/recorded-error';
+import { withOnboardingLogContext } from '../../observability/log-context';
 import { OnboardingTracing } from '../../observability/onboarding.tracing';
 import { InstanceIdentity } from './instance-identity';
 import { OnboardingParked, OnboardingStepFailed } from './onboarding.events';
@@ -94,8 +95,8 @@ export class OnboardingStepRunner {
         eventId: snapshot.eventId,
         managedUserId: snapshot.managedUserId,
       };
-      const next = await this.tracing.inStep(ref, options.spanName ?? `step ${stepName}`, () =>
-        work(current),
+      const next = await withOnboardingLogContext(ref, () =>
+        this.tracing.inStep(ref, options.spanName ?? `step ${stepName}`, () => work(current)),
       );
       if (next) this.eventBus.publish(next);
     } catch (error) {
