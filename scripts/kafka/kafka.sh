@@ -81,7 +81,9 @@ start() {
     -t "${KAFKA_CLUSTER_ID:-4L6g3nShT-eMCtK--X86sw}" -c "$RUN/server.properties" \
     > "$RUN/format.log" 2>&1 || { echo "kafka.sh: formatting the log dir failed:" >&2; cat "$RUN/format.log" >&2; exit 1; }
 
-  nohup "$JAVA" "${opts[@]}" kafka.Kafka "$RUN/server.properties" > "$RUN/kafka.log" 2>&1 < /dev/null &
+  # Its own session (setsid): a Ctrl-C or a signal to the service's process group must not stop the
+  # broker under the service; the service stops it, after its own graceful shutdown.
+  setsid nohup "$JAVA" "${opts[@]}" kafka.Kafka "$RUN/server.properties" > "$RUN/kafka.log" 2>&1 < /dev/null &
   echo $! > "$RUN/kafka.pid"
   local waited=0
   while [ "$waited" -lt "$TIMEOUT" ]; do
