@@ -5,7 +5,6 @@ import {
   HttpCode,
   HttpException,
   HttpStatus,
-  NotFoundException,
   Param,
   ParseUUIDPipe,
   Post,
@@ -53,6 +52,11 @@ const listQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
+/** Every error of this API has the same JSON shape: statusCode, error, message (and issues). */
+function httpError(status: HttpStatus, error: string, message: string): HttpException {
+  return new HttpException({ statusCode: status, error, message }, status);
+}
+
 function badRequest(
   message: string,
   issues: { path: string; message: string }[] = [],
@@ -61,6 +65,10 @@ function badRequest(
     { statusCode: 400, error: 'Bad Request', message, issues },
     HttpStatus.BAD_REQUEST,
   );
+}
+
+function notFound(id: string): HttpException {
+  return httpError(HttpStatus.NOT_FOUND, 'Not Found', `no onboarding ${id}`);
 }
 
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
@@ -102,13 +110,10 @@ export class OnboardingsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     if (!req.is(['application/json', 'application/*+json']))
-      throw new HttpException(
-        {
-          statusCode: 415,
-          error: 'Unsupported Media Type',
-          message: 'send the event as application/json',
-        },
+      throw httpError(
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        'Unsupported Media Type',
+        'send the event as application/json',
       );
     const [result]: IngestResult[] = await this.commandBus.execute(
       new IngestOnboardingCommand([{ input: body }], 'http'),
@@ -160,12 +165,7 @@ export class OnboardingsController {
   @ApiOperation({ summary: 'Status, steps, Workato resource ids, error and timestamps' })
   async get(@Param('id', new ParseUUIDPipe()) id: string) {
     const snapshot = await this.store.load(id);
-    if (!snapshot)
-      throw new NotFoundException({
-        statusCode: 404,
-        error: 'Not Found',
-        message: `no onboarding ${id}`,
-      });
+    if (!snapshot) throw notFound(id);
     return presentOnboarding(snapshot, await this.store.audit(id));
   }
 
@@ -179,20 +179,12 @@ export class OnboardingsController {
     const result: ReplayResult = await this.commandBus.execute(
       new ReplayOnboardingCommand(id, actorOf(req)),
     );
-    if (result.outcome === 'not_found')
-      throw new NotFoundException({
-        statusCode: 404,
-        error: 'Not Found',
-        message: `no onboarding ${id}`,
-      });
+    if (result.outcome === 'not_found') throw notFound(id);
     if (result.outcome === 'not_replayable')
-      throw new HttpException(
-        {
-          statusCode: 409,
-          error: 'Conflict',
-          message: `onboarding is ${result.status}; only FAILED and COMPENSATION_FAILED can be replayed`,
-        },
+      throw httpError(
         HttpStatus.CONFLICT,
+        'Conflict',
+        `onboarding is ${result.status}; only FAILED and COMPENSATION_FAILED can be replayed`,
       );
     return presentOnboarding(result.onboarding);
   }
@@ -204,20 +196,12 @@ export class OnboardingsController {
   @ApiResponse({ status: 410, description: 'Already retrieved' })
   async credentials(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request) {
     const snapshot = await this.store.load(id);
-    if (!snapshot)
-      throw new NotFoundException({
-        statusCode: 404,
-        error: 'Not Found',
-        message: `no onboarding ${id}`,
-      });
+    if (!snapshot) throw notFound(id);
     if (snapshot.status !== 'COMPLETED')
-      throw new HttpException(
-        {
-          statusCode: 409,
-          error: 'Conflict',
-          message: `onboarding is ${snapshot.status}; credentials exist once it is COMPLETED`,
-        },
+      throw httpError(
         HttpStatus.CONFLICT,
+        'Conflict',
+        `onboarding is ${snapshot.status}; credentials exist once it is COMPLETED`,
       );
     const actor = actorOf(req);
     const taken = await this.store.takeCredentials(id, {
@@ -227,13 +211,10 @@ export class OnboardingsController {
       actorFingerprint: actor.fingerprint,
     });
     if (!taken)
-      throw new HttpException(
-        {
-          statusCode: 410,
-          error: 'Gone',
-          message: 'credentials were already retrieved; they are shown once',
-        },
+      throw httpError(
         HttpStatus.GONE,
+        'Gone',
+        'credentials were already retrieved; they are shown once',
       );
     return {
       onboardingId: id,
