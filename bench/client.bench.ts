@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { createDataSource } from '../src/persistence/data-source';
-import { SandboxControl, startSandbox } from '../src/sandbox/sandbox.server';
+import { SandboxControl, startSandbox } from '../workato-sandbox/sandbox.server';
 import {
   InProcessRateLimiter,
   PostgresRateLimiter,

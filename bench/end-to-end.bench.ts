@@ -1,4 +1,4 @@
-import { SandboxControl, startSandbox } from '../src/sandbox/sandbox.server';
+import { SandboxControl, startSandbox } from '../workato-sandbox/sandbox.server';
 import { activityPer, BenchEnvironment, databaseActivity } from './bench-environment';
 import { BenchWorkspace, customerOnboarded, produceEvents, runTag, seedWorkspaces } from './events';
 import { describeLogged, Log, MiB, now, RssSampler, sleep, withProgress } from './measure';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka } from 'kafkajs';
-import { SandboxControl, SandboxSeed } from '../src/sandbox/sandbox.server';
+import { SandboxControl, SandboxSeed } from '../workato-sandbox/sandbox.server';
 
 /** A customer workspace (managed user) in the sandbox, with a project. */
 export interface BenchWorkspace {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
-import { startSandbox } from '../src/sandbox/sandbox.server';
+import { startSandbox } from '../workato-sandbox/sandbox.server';
 import { activityPer, BenchEnvironment, databaseActivity } from './bench-environment';
 import { customerOnboarded, produceEvents, runTag, unseededWorkspaces } from './events';
 import { describeLogged, Log, now, sleep, withProgress } from './measure';

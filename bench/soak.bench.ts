@@ -1,4 +1,4 @@
-import { SandboxControl, startSandbox } from '../src/sandbox/sandbox.server';
+import { SandboxControl, startSandbox } from '../workato-sandbox/sandbox.server';
 import { BenchEnvironment } from './bench-environment';
 import { customerOnboarded, produceEvents, runTag, seedWorkspaces } from './events';
 import { describeLogged, Log, MiB, now, sleep } from './measure';

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Pool } from 'undici';
 import { OnboardingRepository } from '../src/persistence/onboarding.repository';
-import { startSandbox } from '../src/sandbox/sandbox.server';
+import { startSandbox } from '../workato-sandbox/sandbox.server';
 import { BenchDatabase, BenchEnvironment } from './bench-environment';
 import { describeLogged, Log, now } from './measure';
 import { Figure, figure, formatNumber } from './report';

@@ -5,10 +5,9 @@ import { DEV_TOKEN_FILE, resolveApiTokens } from '../auth/api-token';
 import { AppConfig } from '../config/app-config';
 import { parseEncryptionKeys, SecretKeyError } from '../secrets/secret-box';
 import { ConfigError, ConfigValues } from '../config/config.schema';
-import { DEFAULT_SEED } from '../sandbox/default-seed';
-import { startSandbox } from '../sandbox/sandbox.server';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { javaMajorVersion, startLocalKafka } from './local-kafka';
+import { startLocalSandbox } from './local-sandbox';
 
 export interface LocalRuntime {
   config: AppConfig;
@@ -84,13 +83,12 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
     let workatoApiToken = values.WORKATO_API_TOKEN ?? '';
     let sandboxUrl: string | null = null;
     if (!values.WORKATO_BASE_URL && !values.WORKATO_API_TOKEN && !production) {
-      const sandbox = await startSandbox({
+      const sandbox = await startLocalSandbox({
         port: values.SANDBOX_PORT,
-        seed: DEFAULT_SEED,
         rateLimitRps: values.WORKATO_RATE_LIMIT_RPS,
         portalRateLimitPerMinute: values.WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE,
       });
-      stops.push(sandbox.close);
+      stops.push(sandbox.stop);
       workatoBaseUrl = sandbox.url;
       workatoApiToken = sandbox.token;
       sandboxUrl = sandbox.url;

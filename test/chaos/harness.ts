@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { IHeaders } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { SandboxControl } from '../../src/sandbox/sandbox.server';
+import { SandboxControl } from '../../workato-sandbox/sandbox.server';
 import { customerOnboarded, RSA_PUBLIC_KEY, seedWorkspace, TestWorkspace } from '../support/events';
 import { testKafka } from '../support/kafka';
 import { ROOT } from '../support/test-infrastructure';

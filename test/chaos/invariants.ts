@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { ManagedUserSnapshot, SandboxControl } from '../../src/sandbox/sandbox-control.client';
+import { ManagedUserSnapshot, SandboxControl } from '../../workato-sandbox/sandbox-control.client';
 import { eventually } from '../support/app';
 import { readTopic } from '../support/kafka';
 import { rest } from '../support/rest';

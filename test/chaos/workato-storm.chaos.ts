@@ -1,4 +1,4 @@
-import { FaultSpec } from '../../src/sandbox/sandbox-control.client';
+import { FaultSpec } from '../../workato-sandbox/sandbox-control.client';
 import { createTestEnvironment, TestEnvironment } from '../support/app';
 import { ServiceProcess } from '../support/service-process';
 import {

@@ -4,7 +4,7 @@ import {
   OnboardingMetrics,
   workatoRequestSample,
 } from '../../src/observability/onboarding.metrics';
-import { RunningSandbox, SandboxControl, startSandbox } from '../../src/sandbox/sandbox.server';
+import { RunningSandbox, SandboxControl, startSandbox } from '../../workato-sandbox/sandbox.server';
 import { InProcessRateLimiter } from '../../src/workato/rate-limiter';
 import { WorkatoClient } from '../../src/workato/workato.client';
 

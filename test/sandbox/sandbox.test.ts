@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { RunningSandbox, SandboxControl, startSandbox } from '../../src/sandbox/sandbox.server';
+import { RunningSandbox, SandboxControl, startSandbox } from '../../workato-sandbox/sandbox.server';
 
 /**
  * The sandbox over real HTTP: response envelopes as documented in the Workato reference,

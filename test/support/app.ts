@@ -5,7 +5,7 @@ import { parseApiTokens } from '../../src/auth/api-token';
 import { AppConfig } from '../../src/config/app-config';
 import { ConfigValues, parseConfig } from '../../src/config/config.schema';
 import { configureHttp } from '../../src/http/configure-app';
-import { startSandbox, RunningSandbox, SandboxControl } from '../../src/sandbox/sandbox.server';
+import { startSandbox, RunningSandbox, SandboxControl } from '../../workato-sandbox/sandbox.server';
 import { createTestDatabase, TestDatabase } from './database';
 import { createTestTopics, TestTopics } from './kafka';
 import { testKafkaBrokers } from './test-infrastructure';

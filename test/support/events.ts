@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SandboxControl } from '../../src/sandbox/sandbox.server';
+import { SandboxControl } from '../../workato-sandbox/sandbox.server';
 
 let nextManagedUser = 700000 + Math.floor(Math.random() * 100000);
 

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { RunningSandbox, SandboxControl, startSandbox } from '../../src/sandbox/sandbox.server';
+import { RunningSandbox, SandboxControl, startSandbox } from '../../workato-sandbox/sandbox.server';
 import { PostgresRateLimiter, RateLimitBucket } from '../../src/workato/rate-limiter';
 import { WorkatoClient } from '../../src/workato/workato.client';
 import { createTestDatabase, TestDatabase } from '../support/database';

@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { RunningSandbox, SandboxControl, startSandbox } from '../../src/sandbox/sandbox.server';
+import { RunningSandbox, SandboxControl, startSandbox } from '../../workato-sandbox/sandbox.server';
 import {
   InProcessRateLimiter,
   RateLimitBucket,

@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { projectRoot } from './project-root';
+
+export interface LocalSandbox {
+  url: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+/** The sandbox's entry point in a development build; the production image does not have it. */
+export function sandboxEntryPoint(): string {
+  return resolve(projectRoot(), 'dist/workato-sandbox/main.js');
+}
+
+/**
+ * Runs the Workato sandbox (workato-sandbox/, not part of the product) as a process of its own,
+ * for `npm start` without Workato settings. It runs in a session of its own, like the local
+ * Kafka broker, so a Ctrl-C in the terminal reaches the service alone: the service finishes its
+ * running steps against the sandbox before stopping it. It exits by itself when the service
+ * dies (SANDBOX_PARENT_PID).
+ */
+export async function startLocalSandbox(options: {
+  port: number;
+  rateLimitRps: number;
+  portalRateLimitPerMinute: number;
+  env?: Record<string, string>;
+}): Promise<LocalSandbox> {
+  const entry = sandboxEntryPoint();
+  if (!existsSync(entry))
+    throw new Error(
+      `the Workato sandbox is not in this build (${entry} is missing): set WORKATO_BASE_URL and WORKATO_API_TOKEN to use a real Workato`,
+    );
+  const token = 'sandbox-token';
+  const child = spawn(process.execPath, [entry], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      PATH: process.env.PATH ?? '',
+      SANDBOX_PORT: String(options.port),
+      SANDBOX_TOKEN: token,
+      SANDBOX_RATE_LIMIT_RPS: String(options.rateLimitRps),
+      SANDBOX_PORTAL_RATE_LIMIT_PER_MINUTE: String(options.portalRateLimitPerMinute),
+      SANDBOX_PARENT_PID: String(process.pid),
+      ...options.env,
+    },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const url = `http://127.0.0.1:${options.port}`;
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`the Workato sandbox exited with ${child.exitCode}: ${stderr.trim()}`);
+    try {
+      const res = await fetch(`${url}/__sandbox/config`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the Workato sandbox did not start on ${url}: ${stderr.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.unref();
+  child.stderr?.destroy();
+
+  return {
+    url,
+    token,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
