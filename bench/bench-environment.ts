@@ -7,9 +7,9 @@ import { promisify } from 'node:util';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { startEmbeddedPostgres } from '../src/local/embedded-postgres';
-import { javaMajorVersion } from '../src/local/local-kafka';
-import { projectRoot } from '../src/local/project-root';
+import { startEmbeddedPostgres } from '../src/platform/local/embedded-postgres';
+import { javaMajorVersion } from '../src/platform/local/local-kafka';
+import { projectRoot } from '../src/platform/local/project-root';
 import { createDataSource } from '../src/persistence/data-source';
 
 const run = promisify(execFile);

@@ -10,7 +10,7 @@ import { startService } from './service';
 
 /** Partitions of the bench topics: the service's KAFKA_TOPIC_PARTITIONS default. */
 const PARTITIONS = 6;
-/** The service consumer's partitionsConsumedConcurrently (src/kafka/onboarding-events.consumer.ts). */
+/** The service consumer's partitionsConsumedConcurrently (src/onboarding/intake/onboarding-events.consumer.ts). */
 const CONSUMER_CONCURRENCY = 4;
 const TIMEOUT_MS = 5 * 60_000;
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { projectRoot } from '../src/local/project-root';
+import { projectRoot } from '../src/platform/local/project-root';
 import { BenchEnvironment } from './bench-environment';
 import { benchClientLimited, benchClientUnlimited } from './client.bench';
 import { benchEndToEnd } from './end-to-end.bench';

@@ -2,7 +2,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { projectRoot } from '../src/local/project-root';
+import { projectRoot } from '../src/platform/local/project-root';
 import { BenchTopics, freePort } from './bench-environment';
 import { Log, now, sleep } from './measure';
 import { API_TOKENS, ENCRYPTION_KEY } from './service';

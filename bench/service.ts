@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { ConsoleLogger, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../src/app.module';
-import { parseApiTokens } from '../src/auth/api-token';
-import { AppConfig } from '../src/config/app-config';
-import { parseConfig } from '../src/config/config.schema';
-import { configureHttp } from '../src/http/configure-app';
+import { parseApiTokens } from '../src/platform/auth/api-token';
+import { AppConfig } from '../src/platform/config/app-config';
+import { parseConfig } from '../src/platform/config/config.schema';
+import { configureHttp } from '../src/platform/http/configure-app';
 import { BenchTopics } from './bench-environment';
 
 export interface ServiceSettings {

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { bootLogger } from './observability/logging';
+import { bootLogger } from './platform/observability/logging';
 import { AppModule } from './app.module';
-import { ConfigError, ConfigValues, parseConfig } from './config/config.schema';
-import { configureHttp } from './http/configure-app';
-import { startLocalRuntime } from './local/local-runtime';
-import { OnboardingRunner } from './onboarding/application/onboarding.runner';
-import { OnboardingEventsConsumer } from './kafka/onboarding-events.consumer';
+import { ConfigError, ConfigValues, parseConfig } from './platform/config/config.schema';
+import { configureHttp } from './platform/http/configure-app';
+import { startLocalRuntime } from './platform/local/local-runtime';
+import { OnboardingRunner } from './onboarding/saga/onboarding.runner';
+import { OnboardingEventsConsumer } from './onboarding/intake/onboarding-events.consumer';
 import { OutboxRelay } from './kafka/outbox.relay';
 
 async function bootstrap(): Promise<void> {

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  // Started by `npm start` (src/local/local-sandbox.ts): go when the service has gone, even if
+  // Started by `npm start` (src/platform/local/local-sandbox.ts): go when the service has gone, even if
   // it was killed without a chance to stop us.
   const parent = Number(env.SANDBOX_PARENT_PID);
   if (Number.isInteger(parent) && parent > 0)

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Kafka, logLevel, LogEntry, Producer } from 'kafkajs';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../platform/config/app-config';
 
 /**
  * The Kafka client of this process, or none when KAFKA_BROKERS is unset and no local broker

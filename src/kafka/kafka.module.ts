@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { DeadLetterProducer } from './dead-letter.producer';
+import { DeadLetterProducer } from '../onboarding/intake/dead-letter.producer';
 import { KafkaConnection } from './kafka-connection';
-import { OnboardingEventsConsumer } from './onboarding-events.consumer';
+import { OnboardingEventsConsumer } from '../onboarding/intake/onboarding-events.consumer';
 import { OutboxRelay } from './outbox.relay';
 
 @Module({

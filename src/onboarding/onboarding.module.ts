@@ -3,19 +3,19 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { OnboardingRepository } from '../persistence/onboarding.repository';
 import { WorkatoModule } from '../workato/workato.module';
 import { WorkatoWorkspaceAdapter } from '../workato/workato-workspace.adapter';
-import { CompensateOnboardingHandler } from './application/compensate-onboarding.handler';
-import { CompleteOnboardingHandler } from './application/complete-onboarding.handler';
-import { CreateApiClientHandler } from './application/create-api-client.handler';
-import { CreateApiCollectionHandler } from './application/create-api-collection.handler';
-import { CreateApiKeysHandler } from './application/create-api-keys.handler';
-import { IngestOnboardingHandler } from './application/ingest-onboarding.handler';
-import { InstanceIdentity } from './application/instance-identity';
-import { OnboardingRunner, OnboardingRunnerEvents } from './application/onboarding.runner';
-import { OnboardingSaga } from './application/onboarding.saga';
-import { OnboardingStepRunner } from './application/onboarding-step.runner';
-import { OnboardingStore } from './application/ports/onboarding.store';
-import { WorkatoWorkspace } from './application/ports/workato-workspace.port';
-import { ReplayOnboardingHandler } from './application/replay-onboarding.handler';
+import { CompensateOnboardingHandler } from './saga/compensate-onboarding.handler';
+import { CompleteOnboardingHandler } from './saga/complete-onboarding.handler';
+import { CreateApiClientHandler } from './saga/create-api-client.handler';
+import { CreateApiCollectionHandler } from './saga/create-api-collection.handler';
+import { CreateApiKeysHandler } from './saga/create-api-keys.handler';
+import { IngestOnboardingHandler } from './intake/ingest-onboarding.handler';
+import { InstanceIdentity } from './saga/instance-identity';
+import { OnboardingRunner, OnboardingRunnerEvents } from './saga/onboarding.runner';
+import { OnboardingSaga } from './saga/onboarding.saga';
+import { OnboardingStepRunner } from './saga/onboarding-step.runner';
+import { OnboardingStore } from './ports/onboarding.store';
+import { WorkatoWorkspace } from './ports/workato-workspace.port';
+import { ReplayOnboardingHandler } from './operations/replay-onboarding.handler';
 
 @Module({
   imports: [CqrsModule, WorkatoModule],

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { StepKind, StepStatus } from '../onboarding/domain/onboarding-step';
-import type { RecordedError } from '../onboarding/domain/recorded-error';
+import type { RecordedError } from '../onboarding/domain/errors';
 
 @Entity({ name: 'onboarding_step' })
 export class OnboardingStepEntity {

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { OnboardingStatus } from '../onboarding/domain/onboarding-status';
 import type { OnboardingRequest } from '../onboarding/domain/onboarding-request';
-import type { RecordedError } from '../onboarding/domain/recorded-error';
+import type { RecordedError } from '../onboarding/domain/errors';
 
 @Entity({ name: 'onboarding' })
 export class OnboardingEntity {

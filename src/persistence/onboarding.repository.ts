@@ -10,7 +10,7 @@ import {
   OnboardingTransition,
   OutboxRecord,
   StepPatch,
-} from '../onboarding/application/ports/onboarding.store';
+} from '../onboarding/ports/onboarding.store';
 import { planSteps, StepState } from '../onboarding/domain/onboarding-step';
 import { REPLAYABLE_STATUSES, RUNNABLE_STATUSES } from '../onboarding/domain/onboarding-status';
 

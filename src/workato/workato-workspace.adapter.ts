@@ -7,7 +7,7 @@ import {
   WorkspaceApiKey,
   WorkspaceCallError,
   WorkspacePortal,
-} from '../onboarding/application/ports/workato-workspace.port';
+} from '../onboarding/ports/workato-workspace.port';
 import { isWorkatoError, WorkatoError } from './workato.errors';
 import { WorkatoClient } from './workato.client';
 import type { CreateApiClientRequest } from './workato.types';

@@ -1,12 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { parseConfig } from '../config/config.schema';
+import { AppConfig } from '../platform/config/app-config';
+import { parseConfig } from '../platform/config/config.schema';
 import { PostgresRateLimiter, WorkatoRateLimiter } from './rate-limiter';
 import { WorkatoClient } from './workato.client';
 import { WorkatoModule } from './workato.module';
-import { MetricsModule } from '../observability/metrics.module';
+import { MetricsModule } from '../platform/observability/metrics.module';
 
 const config = new AppConfig(parseConfig({ WORKATO_RATE_LIMIT_RPS: '5' }), {
   databaseUrl: 'postgres://localhost/unused',

@@ -1,10 +1,13 @@
 import { Logger, Module, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { currentOnboardingLogContext } from '../observability/log-context';
-import { MeteredRateLimiter } from '../observability/metered-rate-limiter';
-import { OnboardingTracing } from '../observability/onboarding.tracing';
-import { OnboardingMetrics, workatoRequestSample } from '../observability/onboarding.metrics';
+import { AppConfig } from '../platform/config/app-config';
+import { currentOnboardingLogContext } from '../platform/observability/log-context';
+import { MeteredRateLimiter } from '../platform/observability/metered-rate-limiter';
+import { OnboardingTracing } from '../platform/observability/onboarding.tracing';
+import {
+  OnboardingMetrics,
+  workatoRequestSample,
+} from '../platform/observability/onboarding.metrics';
 import { PostgresRateLimiter, WorkatoRateLimiter } from './rate-limiter';
 import { WorkatoClient } from './workato.client';
 

@@ -10,12 +10,12 @@ import {
   Type,
 } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { ApiRateLimitGuard } from '../../src/auth/api-rate-limit.guard';
-import { parseApiTokens, tokenFingerprint } from '../../src/auth/api-token';
-import { ApiTokenGuard, AuthenticatedRequest } from '../../src/auth/api-token.guard';
-import { Public, RequireRole } from '../../src/auth/auth.decorators';
-import { AuthModule } from '../../src/auth/auth.module';
-import { configureHttp } from '../../src/http/configure-app';
+import { ApiRateLimitGuard } from '../../src/platform/auth/api-rate-limit.guard';
+import { parseApiTokens, tokenFingerprint } from '../../src/platform/auth/api-token';
+import { ApiTokenGuard, AuthenticatedRequest } from '../../src/platform/auth/api-token.guard';
+import { Public, RequireRole } from '../../src/platform/auth/auth.decorators';
+import { AuthModule } from '../../src/platform/auth/auth.module';
+import { configureHttp } from '../../src/platform/http/configure-app';
 
 /**
  * The access rules over real HTTP, in a small Nest app of its own wired the way the service

@@ -48,7 +48,7 @@ describe('chaos: Postgres restarted mid-batch', () => {
   let liveness: LivenessMonitor | null = null;
 
   beforeAll(async () => {
-    // startEmbeddedPostgres (src/local/embedded-postgres.ts) on a data dir of its own.
+    // startEmbeddedPostgres (src/platform/local/embedded-postgres.ts) on a data dir of its own.
     postgres = await ChaosPostgres.create('chaos-postgres', 'chaos');
     await postgres.start();
     const migrator = createDataSource(postgres.url, { poolSize: 2 });

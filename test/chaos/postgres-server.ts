@@ -3,10 +3,10 @@ import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freePort, ROOT } from '../support/test-infrastructure';
 
-const EMBEDDED_POSTGRES = resolve(ROOT, 'dist/src/local/embedded-postgres.js');
+const EMBEDDED_POSTGRES = resolve(ROOT, 'dist/src/platform/local/embedded-postgres.js');
 
 /**
- * Runs `startEmbeddedPostgres` (src/local/embedded-postgres.ts, from the build) in a small
+ * Runs `startEmbeddedPostgres` (src/platform/local/embedded-postgres.ts, from the build) in a small
  * helper process: the `embedded-postgres` package is an ES module, which Node can require()
  * but Jest's module runtime cannot load. SIGTERM to the helper stops Postgres (fast shutdown)
  * and the helper; so does its stdin closing, should this process die first.

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Controller, Get, Global, INestApplication, Module, Type } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { ApiRateLimitGuard } from '../../src/auth/api-rate-limit.guard';
-import { parseApiTokens } from '../../src/auth/api-token';
-import { ApiTokenGuard } from '../../src/auth/api-token.guard';
-import { AuthModule } from '../../src/auth/auth.module';
-import { configureHttp } from '../../src/http/configure-app';
-import { MetricsModule } from '../../src/observability/metrics.module';
-import { OnboardingMetrics } from '../../src/observability/onboarding.metrics';
+import { ApiRateLimitGuard } from '../../src/platform/auth/api-rate-limit.guard';
+import { parseApiTokens } from '../../src/platform/auth/api-token';
+import { ApiTokenGuard } from '../../src/platform/auth/api-token.guard';
+import { AuthModule } from '../../src/platform/auth/auth.module';
+import { configureHttp } from '../../src/platform/http/configure-app';
+import { MetricsModule } from '../../src/platform/observability/metrics.module';
+import { OnboardingMetrics } from '../../src/platform/observability/onboarding.metrics';
 import { createTestDatabase, TestDatabase } from '../support/database';
 
 /**

@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
-import { MeteredRateLimiter } from '../../src/observability/metered-rate-limiter';
+import { MeteredRateLimiter } from '../../src/platform/observability/metered-rate-limiter';
 import {
   OnboardingMetrics,
   workatoRequestSample,
-} from '../../src/observability/onboarding.metrics';
+} from '../../src/platform/observability/onboarding.metrics';
 import { RunningSandbox, SandboxControl, startSandbox } from '../../workato-sandbox/sandbox.server';
 import { InProcessRateLimiter } from '../../src/workato/rate-limiter';
 import { WorkatoClient } from '../../src/workato/workato.client';

@@ -5,7 +5,7 @@ import {
   TestEnvironment,
   VIEWER_TOKEN,
 } from '../support/app';
-import { tokenFingerprint } from '../../src/auth/api-token';
+import { tokenFingerprint } from '../../src/platform/auth/api-token';
 import { customerOnboarded, seedWorkspace } from '../support/events';
 import { testKafka } from '../support/kafka';
 import { OnboardingView, rest, waitForTerminal } from '../support/rest';

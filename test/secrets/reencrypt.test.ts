@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { parseEncryptionKeys, SecretBox } from '../../src/secrets/secret-box';
-import { reencryptSecrets } from '../../src/secrets/reencrypt-secrets';
+import { parseEncryptionKeys, SecretBox } from '../../src/platform/secrets/secret-box';
+import { reencryptSecrets } from '../../src/platform/secrets/reencrypt-secrets';
 import { createTestDatabase, TestDatabase } from '../support/database';
 
 describe('key rotation: re-encrypting stored secrets', () => {

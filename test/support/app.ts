@@ -1,10 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../src/app.module';
-import { parseApiTokens } from '../../src/auth/api-token';
-import { AppConfig } from '../../src/config/app-config';
-import { ConfigValues, parseConfig } from '../../src/config/config.schema';
-import { configureHttp } from '../../src/http/configure-app';
+import { parseApiTokens } from '../../src/platform/auth/api-token';
+import { AppConfig } from '../../src/platform/config/app-config';
+import { ConfigValues, parseConfig } from '../../src/platform/config/config.schema';
+import { configureHttp } from '../../src/platform/http/configure-app';
 import { startSandbox, RunningSandbox, SandboxControl } from '../../workato-sandbox/sandbox.server';
 import { createTestDatabase, TestDatabase } from './database';
 import { createTestTopics, TestTopics } from './kafka';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { startEmbeddedPostgres } from '../../src/local/embedded-postgres';
+import { startEmbeddedPostgres } from '../../src/platform/local/embedded-postgres';
 import { freePort, kafkaScript, ROOT, TestKafka } from './test-infrastructure';
 
 declare global {

@@ -1,5 +1,5 @@
 import type { OnboardingRequest } from './onboarding-request';
-import type { RecordedError } from './recorded-error';
+import type { RecordedError } from './errors';
 
 export type StepKind = 'API_COLLECTION' | 'API_CLIENT' | 'API_KEY';
 

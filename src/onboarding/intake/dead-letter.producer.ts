@@ -1,0 +1,87 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { IHeaders, KafkaMessage } from 'kafkajs';
+import { AppConfig } from '../../platform/config/app-config';
+import { OnboardingMetrics } from '../../platform/observability/onboarding.metrics';
+import { KafkaConnection } from '../../kafka/kafka-connection';
+
+/**
+ * Sends a message the service cannot accept to KAFKA_TOPIC_DLQ: the original bytes, key and
+ * headers untouched, plus headers saying why and where it came from.
+ */
+@Injectable()
+export class DeadLetterProducer {
+  private readonly logger = new Logger('DeadLetter');
+  constructor(
+    private readonly kafka: KafkaConnection,
+    private readonly config: AppConfig,
+    private readonly metrics: OnboardingMetrics,
+  ) {}
+
+  async send(
+    source: { topic: string; partition: number; message: KafkaMessage },
+    reason: string,
+  ): Promise<void> {
+    const { topic, partition, message } = source;
+    const { value, redacted } = redactSecrets(message.value);
+    const headers: IHeaders = {
+      ...(message.headers ?? {}),
+      ...(redacted.length > 0 ? { 'dlq-redacted': redacted.join(',') } : {}),
+      'dlq-reason': reason.slice(0, 4000),
+      'dlq-original-topic': topic,
+      'dlq-original-partition': String(partition),
+      'dlq-original-offset': message.offset,
+      'dlq-original-timestamp': message.timestamp,
+      'dlq-failed-at': new Date().toISOString(),
+    };
+    const producer = await this.kafka.producer();
+    await producer.send({
+      topic: this.config.values.KAFKA_TOPIC_DLQ,
+      messages: [{ key: message.key, value, headers }],
+    });
+    this.metrics.countDeadLetter();
+    this.logger.warn({
+      msg: 'message sent to the dead-letter topic',
+      topic,
+      partition,
+      offset: message.offset,
+      reason,
+    });
+  }
+}
+
+/**
+ * The DLQ keeps the original bytes, except a secret a partner put in the event (the JWT secret,
+ * at apiClient.jwt.secret, or under `data` in a CloudEvent): secrets never leave the service in
+ * clear text. Only those known paths are looked at (no walk: a hostile message may nest deeply);
+ * bytes that are not JSON are kept as they are.
+ */
+export function redactSecrets(value: Buffer | null): { value: Buffer | null; redacted: string[] } {
+  if (!value) return { value, redacted: [] };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(value.toString('utf8'));
+  } catch {
+    return { value, redacted: [] };
+  }
+  const redacted: string[] = [];
+  for (const prefix of [[], ['data']] as string[][]) {
+    let node: unknown = doc;
+    for (const key of [...prefix, 'apiClient', 'jwt']) {
+      node =
+        node && typeof node === 'object' && !Array.isArray(node)
+          ? (node as Record<string, unknown>)[key]
+          : undefined;
+    }
+    if (
+      node &&
+      typeof node === 'object' &&
+      typeof (node as Record<string, unknown>).secret === 'string'
+    ) {
+      (node as Record<string, unknown>).secret = '[REDACTED]';
+      redacted.push([...prefix, 'apiClient', 'jwt', 'secret'].join('.'));
+    }
+  }
+  return redacted.length > 0
+    ? { value: Buffer.from(JSON.stringify(doc)), redacted }
+    : { value, redacted };
+}

@@ -1,0 +1,233 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { RequireRole } from '../../platform/auth/auth.decorators';
+import { SecretBox } from '../../platform/secrets/secret-box';
+import { IngestOnboardingCommand, ReplayOnboardingCommand } from '../saga/onboarding.commands';
+import { IngestResult } from '../intake/ingest-onboarding.handler';
+import { ReplayResult } from './replay-onboarding.handler';
+import { OnboardingStore } from '../ports/onboarding.store';
+import { ONBOARDING_STATUSES } from '../domain/onboarding-status';
+import { presentOnboarding } from './onboarding.presenter';
+import { actorOf } from './actor';
+import { SAMPLE_EVENT } from './sample-event';
+
+const listQuery = z.strictObject({
+  status: z
+    .enum(ONBOARDING_STATUSES, { error: `must be one of ${ONBOARDING_STATUSES.join(', ')}` })
+    .optional(),
+  managedUserId: z.string().min(1).max(200).optional(),
+  eventId: z.string().min(1).max(200).optional(),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be between 1 and 200')
+    .max(200, 'must be between 1 and 200')
+    .default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+/** Every error of this API has the same JSON shape: statusCode, error, message (and issues). */
+function httpError(status: HttpStatus, error: string, message: string): HttpException {
+  return new HttpException({ statusCode: status, error, message }, status);
+}
+
+function badRequest(
+  message: string,
+  issues: { path: string; message: string }[] = [],
+): HttpException {
+  return new HttpException(
+    { statusCode: 400, error: 'Bad Request', message, issues },
+    HttpStatus.BAD_REQUEST,
+  );
+}
+
+function notFound(id: string): HttpException {
+  return httpError(HttpStatus.NOT_FOUND, 'Not Found', `no onboarding ${id}`);
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const { t, id } = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as {
+      t: string;
+      id: string;
+    };
+    const createdAt = new Date(t);
+    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    return { createdAt, id };
+  } catch {
+    throw badRequest('cursor is not one this API returned');
+  }
+}
+
+@ApiTags('onboardings')
+@ApiBearerAuth()
+@Controller('v1/onboardings')
+export class OnboardingsController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly store: OnboardingStore,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Ingest a CustomerOnboarded event over HTTP (same schema as Kafka)' })
+  @ApiBody({ schema: { type: 'object', example: SAMPLE_EVENT } })
+  @ApiResponse({ status: 202, description: 'Accepted: `{ "onboardingId" }`' })
+  @ApiResponse({
+    status: 200,
+    description: 'This eventId was already received: the same onboardingId',
+  })
+  @ApiResponse({ status: 400, description: 'Invalid event, with field errors' })
+  async ingest(
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (!req.is(['application/json', 'application/*+json']))
+      throw httpError(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        'Unsupported Media Type',
+        'send the event as application/json',
+      );
+    const [result]: IngestResult[] = await this.commandBus.execute(
+      new IngestOnboardingCommand([{ input: body }], 'http'),
+    );
+    if (result.outcome === 'invalid') throw badRequest(result.reason, result.issues);
+    res.status(result.outcome === 'created' ? HttpStatus.ACCEPTED : HttpStatus.OK);
+    return { onboardingId: result.onboardingId, duplicate: result.outcome === 'duplicate' };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List onboardings, newest first, with cursor pagination' })
+  @ApiQuery({ name: 'status', required: false, enum: ONBOARDING_STATUSES })
+  @ApiQuery({ name: 'managedUserId', required: false })
+  @ApiQuery({ name: 'eventId', required: false })
+  @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  async list(@Query() query: Record<string, unknown>) {
+    const parsed = listQuery.safeParse(query);
+    if (!parsed.success)
+      throw badRequest(
+        'invalid query',
+        parsed.error.issues.map((i) => ({
+          path: i.path.join('.') || '(query)',
+          message: i.message,
+        })),
+      );
+    const q = parsed.data;
+    const rows = await this.store.list({
+      status: q.status,
+      managedUserId: q.managedUserId,
+      eventId: q.eventId,
+      limit: q.limit + 1,
+      cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map((s) => presentOnboarding(s)),
+      nextCursor:
+        rows.length > q.limit && last
+          ? Buffer.from(JSON.stringify({ t: last.createdAt.toISOString(), id: last.id })).toString(
+              'base64url',
+            )
+          : null,
+    };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Status, steps, Workato resource ids, error and timestamps' })
+  async get(@Param('id', new ParseUUIDPipe()) id: string) {
+    const snapshot = await this.store.load(id);
+    if (!snapshot) throw notFound(id);
+    return presentOnboarding(snapshot, await this.store.audit(id));
+  }
+
+  @Post(':id/replay')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Run a FAILED or COMPENSATION_FAILED onboarding again as a new attempt',
+  })
+  @ApiResponse({ status: 409, description: 'The onboarding is not in a replayable status' })
+  async replay(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request) {
+    const result: ReplayResult = await this.commandBus.execute(
+      new ReplayOnboardingCommand(id, actorOf(req)),
+    );
+    if (result.outcome === 'not_found') throw notFound(id);
+    if (result.outcome === 'not_replayable')
+      throw httpError(
+        HttpStatus.CONFLICT,
+        'Conflict',
+        `onboarding is ${result.status}; only FAILED and COMPENSATION_FAILED can be replayed`,
+      );
+    return presentOnboarding(result.onboarding);
+  }
+
+  @Get(':id/credentials')
+  @RequireRole('operator')
+  @ApiOperation({ summary: "The API keys' tokens (and a generated HMAC secret), shown once" })
+  @ApiResponse({ status: 409, description: 'The onboarding is not COMPLETED' })
+  @ApiResponse({ status: 410, description: 'Already retrieved' })
+  async credentials(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request) {
+    const snapshot = await this.store.load(id);
+    if (!snapshot) throw notFound(id);
+    if (snapshot.status !== 'COMPLETED')
+      throw httpError(
+        HttpStatus.CONFLICT,
+        'Conflict',
+        `onboarding is ${snapshot.status}; credentials exist once it is COMPLETED`,
+      );
+    const actor = actorOf(req);
+    const taken = await this.store.takeCredentials(id, {
+      onboardingId: id,
+      action: 'CREDENTIALS_RETRIEVED',
+      actorRole: actor.role,
+      actorFingerprint: actor.fingerprint,
+    });
+    if (!taken)
+      throw httpError(
+        HttpStatus.GONE,
+        'Gone',
+        'credentials were already retrieved; they are shown once',
+      );
+    return {
+      onboardingId: id,
+      apiClientId: snapshot.steps.find((s) => s.kind === 'API_CLIENT')?.workatoId ?? null,
+      apiKeys: taken.steps.map((s) => ({
+        name: s.name.replace(/^api_key:/, ''),
+        id: s.workatoId,
+        authToken: s.secretCiphertext
+          ? this.secrets.decrypt(s.secretCiphertext, `${id}:${s.name}`)
+          : null,
+      })),
+      ...(taken.jwtSecretCiphertext &&
+      snapshot.request.apiClient.jwt?.method === 'hmac' &&
+      !snapshot.request.apiClient.jwt.secretProvided
+        ? { jwtSecret: this.secrets.decrypt(taken.jwtSecretCiphertext, id) }
+        : {}),
+    };
+  }
+}

@@ -1,0 +1,58 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import { DataSource } from 'typeorm';
+import { Public } from '../auth/auth.decorators';
+import { KafkaConnection } from '../../kafka/kafka-connection';
+import { OnboardingEventsConsumer } from '../../onboarding/intake/onboarding-events.consumer';
+
+@Public()
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly dataSource: DataSource,
+    private readonly kafka: KafkaConnection,
+    private readonly consumer: OnboardingEventsConsumer,
+  ) {}
+
+  /** The process is up and serving HTTP. */
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Postgres reachable with every migration applied, and Kafka reachable when configured. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.database.pingCheck('postgres', { timeout: 3000 }),
+      async () => {
+        const indicator = this.indicators.check('migrations');
+        const pending = await this.dataSource.showMigrations();
+        return pending ? indicator.down({ message: 'migrations are pending' }) : indicator.up();
+      },
+      async () => {
+        const indicator = this.indicators.check('kafka');
+        if (!this.kafka.enabled) return indicator.up({ configured: false });
+        if (!this.consumer.healthy)
+          return indicator.down({ message: 'the Kafka consumer crashed and will not restart' });
+        try {
+          await this.kafka.ping();
+          return indicator.up({ configured: true });
+        } catch (error) {
+          return indicator.down({ message: String((error as Error).message ?? error) });
+        }
+      },
+    ]);
+  }
+}

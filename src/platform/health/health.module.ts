@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { KafkaModule } from '../../kafka/kafka.module';
+import { HealthController } from './health.controller';
+
+@Module({
+  imports: [TerminusModule, KafkaModule],
+  controllers: [HealthController],
+})
+export class HealthModule {}
