@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { Pool } from 'undici';
+import { OutboxRepository } from '../src/persistence/outbox.repository';
 import { OnboardingRepository } from '../src/persistence/onboarding.repository';
 import { startSandbox } from '../workato-sandbox/sandbox.server';
 import { BenchDatabase, BenchEnvironment } from './bench-environment';
@@ -296,7 +297,7 @@ export async function explain(
       return db.dataSource.query(sql, params);
     },
   } as unknown as DataSource;
-  const repository = new OnboardingRepository(explaining);
+  const repository = new OnboardingRepository(explaining, new OutboxRepository(explaining));
   const take = (): Explained => {
     const taken = plans;
     plans = [];

@@ -11,10 +11,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from './platform/config/app-config';
 import { ConfigModule } from './platform/config/config.module';
 import { HealthModule } from './platform/health/health.module';
-import { HttpApiModule } from './onboarding/operations/http-api.module';
-import { KafkaModule } from './kafka/kafka.module';
 import { OnboardingModule } from './onboarding/onboarding.module';
 import { dataSourceOptions } from './persistence/data-source';
+import { PersistenceModule } from './persistence/persistence.module';
 
 @Module({})
 export class AppModule {
@@ -38,10 +37,9 @@ export class AppModule {
           retryAttempts: 10,
           retryDelay: 1000,
         }),
+        PersistenceModule,
         OnboardingModule,
-        KafkaModule,
         HealthModule,
-        HttpApiModule,
       ],
       // The rate limit runs first, so a flood of bad tokens is throttled before it is checked.
       providers: [

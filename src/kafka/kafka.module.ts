@@ -1,13 +1,17 @@
 import { Module } from '@nestjs/common';
-import { CqrsModule } from '@nestjs/cqrs';
-import { DeadLetterProducer } from '../onboarding/intake/dead-letter.producer';
+import { DeadLetterQueue, IncomingEventStream } from '../onboarding/ports/event-stream.port';
 import { KafkaConnection } from './kafka-connection';
-import { OnboardingEventsConsumer } from '../onboarding/intake/onboarding-events.consumer';
+import { KafkaDeadLetterQueue, KafkaEventStream } from './kafka-event-stream';
 import { OutboxRelay } from './outbox.relay';
 
+/** Kafka behind the service's own ports: the incoming event stream, the DLQ, the outbox relay. */
 @Module({
-  imports: [CqrsModule],
-  providers: [KafkaConnection, DeadLetterProducer, OnboardingEventsConsumer, OutboxRelay],
-  exports: [KafkaConnection, OutboxRelay, OnboardingEventsConsumer, DeadLetterProducer],
+  providers: [
+    KafkaConnection,
+    { provide: IncomingEventStream, useClass: KafkaEventStream },
+    { provide: DeadLetterQueue, useClass: KafkaDeadLetterQueue },
+    OutboxRelay,
+  ],
+  exports: [KafkaConnection, IncomingEventStream, DeadLetterQueue, OutboxRelay],
 })
 export class KafkaModule {}

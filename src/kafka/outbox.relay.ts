@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { OutboxRepository, OutboxRow } from '../persistence/outbox.repository';
 import { KafkaConnection } from './kafka-connection';
 
 const POLL_MS = 250;
@@ -14,14 +14,6 @@ const BATCH = 200;
 const TAIL = 2000;
 /** How long a relay owns the rows it is sending; a dead relay's rows are retried after this. */
 const CLAIM_SECONDS = 30;
-
-interface OutboxRow {
-  id: string;
-  topic: string;
-  message_key: string;
-  payload: unknown;
-  publish_attempts: number;
-}
 
 /**
  * Publishes the transactional outbox (onboarding outcomes) to Kafka. Rows are claimed with
@@ -38,7 +30,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxRepository,
     private readonly kafka: KafkaConnection,
   ) {}
 
@@ -61,19 +53,18 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /** Sends every pending message; returns when the outbox is empty or a send failed. */
-  /** Sends every pending message; returns when the outbox is empty or a send failed. */
   async flush(): Promise<void> {
     for (;;) {
-      const rows = await this.claim();
+      const rows = await this.outbox.claim(BATCH, CLAIM_SECONDS);
       if (rows.length === 0) return;
       let toSend = rows;
       // A row claimed before (publish_attempts > 1) may already be in Kafka: a relay died
       // between the ack and its commit. Check the topic rather than send it twice.
-      const suspicious = rows.filter((r) => r.publish_attempts > 1);
+      const suspicious = rows.filter((r) => r.publishAttempts > 1);
       if (suspicious.length > 0) {
         const delivered = new Set(await this.alreadyDelivered(suspicious));
         if (delivered.size > 0) {
-          await this.markPublished([...delivered]);
+          await this.outbox.markPublished([...delivered]);
           this.logger.warn({
             msg: 'outbox rows were already in Kafka; not sending them again',
             count: delivered.size,
@@ -85,32 +76,12 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         if (toSend.length > 0) await this.send(toSend);
       } catch (error) {
         // Hand the rows back at once instead of waiting for the claim to expire.
-        await this.dataSource.query(
-          `UPDATE outbox_message SET claimed_until = NULL WHERE id = ANY($1)`,
-          [toSend.map((r) => r.id)],
-        );
+        await this.outbox.release(toSend.map((r) => r.id));
         throw error;
       }
-      await this.markPublished(toSend.map((r) => r.id));
+      await this.outbox.markPublished(toSend.map((r) => r.id));
       if (rows.length < BATCH) return;
     }
-  }
-
-  /** Claims due rows in a committed write: the claim is the evidence that a send may follow. */
-  private async claim(): Promise<OutboxRow[]> {
-    const [rows]: [OutboxRow[], number] = await this.dataSource.query(
-      `UPDATE outbox_message SET publish_attempts = publish_attempts + 1,
-         claimed_until = clock_timestamp() + interval '${CLAIM_SECONDS} seconds'
-       WHERE id IN (
-         SELECT id FROM outbox_message
-         WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < clock_timestamp())
-         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING id, topic, message_key, payload, publish_attempts`,
-      [BATCH],
-    );
-    return rows
-      .map((r) => ({ ...r, id: String(r.id) }))
-      .sort((a, b) => Number(a.id) - Number(b.id));
   }
 
   private async send(rows: OutboxRow[]): Promise<void> {
@@ -122,7 +93,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     for (const row of rows) {
       const list = byTopic.get(row.topic) ?? [];
       list.push({
-        key: row.message_key,
+        key: row.messageKey,
         value: JSON.stringify(row.payload),
         headers: { 'outbox-id': row.id },
       });
@@ -133,26 +104,12 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     });
   }
 
-  private async markPublished(ids: string[]): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE outbox_message SET published_at = now(), claimed_until = NULL WHERE id = ANY($1)`,
-      [ids],
-    );
-  }
-
   private async alreadyDelivered(rows: OutboxRow[]): Promise<string[]> {
     const wanted = new Set(rows.map((r) => r.id));
     const found: string[] = [];
     for (const topic of new Set(rows.map((r) => r.topic)))
       found.push(...(await this.tailOutboxIds(topic, wanted)));
     return found;
-  }
-
-  async backlog(): Promise<number> {
-    const rows: { n: number }[] = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM outbox_message WHERE published_at IS NULL`,
-    );
-    return rows[0].n;
   }
 
   private async tailOutboxIds(topic: string, wanted: Set<string>): Promise<string[]> {

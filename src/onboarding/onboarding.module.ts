@@ -1,40 +1,46 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { OnboardingRepository } from '../persistence/onboarding.repository';
+import { KafkaModule } from '../kafka/kafka.module';
 import { WorkatoModule } from '../workato/workato.module';
-import { WorkatoWorkspaceAdapter } from '../workato/workato-workspace.adapter';
-import { CompensateOnboardingHandler } from './saga/compensate-onboarding.handler';
-import { CompleteOnboardingHandler } from './saga/complete-onboarding.handler';
-import { CreateApiClientHandler } from './saga/create-api-client.handler';
-import { CreateApiCollectionHandler } from './saga/create-api-collection.handler';
-import { CreateApiKeysHandler } from './saga/create-api-keys.handler';
+import { DeadLetterProducer } from './intake/dead-letter.producer';
 import { IngestOnboardingHandler } from './intake/ingest-onboarding.handler';
-import { InstanceIdentity } from './saga/instance-identity';
-import { OnboardingRunner, OnboardingRunnerEvents } from './saga/onboarding.runner';
-import { OnboardingSaga } from './saga/onboarding.saga';
-import { OnboardingStepRunner } from './saga/onboarding-step.runner';
-import { OnboardingStore } from './ports/onboarding.store';
-import { WorkatoWorkspace } from './ports/workato-workspace.port';
+import { OnboardingEventsConsumer } from './intake/onboarding-events.consumer';
+import { OnboardingsController } from './operations/onboardings.controller';
 import { ReplayOnboardingHandler } from './operations/replay-onboarding.handler';
+import { RetrieveCredentialsHandler } from './operations/retrieve-credentials.handler';
+import { OnboardingCompensation } from './saga/compensate';
+import { OnboardingCompletion } from './saga/complete';
+import { InstanceIdentity } from './saga/instance-identity';
+import { OnboardingRunner, OnboardingRunnerWakeUp } from './saga/onboarding.runner';
+import { OnboardingSaga } from './saga/onboarding.saga';
+import { OnboardingStepRunner } from './saga/step.runner';
+import { ApiClientStep } from './saga/steps/api-client.step';
+import { ApiCollectionStep } from './saga/steps/api-collection.step';
+import { ApiKeyStep } from './saga/steps/api-key.step';
 
 @Module({
-  imports: [CqrsModule, WorkatoModule],
+  imports: [CqrsModule, WorkatoModule, KafkaModule],
+  controllers: [OnboardingsController],
   providers: [
-    InstanceIdentity,
-    { provide: OnboardingStore, useClass: OnboardingRepository },
-    { provide: WorkatoWorkspace, useClass: WorkatoWorkspaceAdapter },
-    OnboardingStepRunner,
-    OnboardingSaga,
-    OnboardingRunner,
-    OnboardingRunnerEvents,
+    // intake
     IngestOnboardingHandler,
-    CreateApiCollectionHandler,
-    CreateApiClientHandler,
-    CreateApiKeysHandler,
-    CompleteOnboardingHandler,
-    CompensateOnboardingHandler,
+    OnboardingEventsConsumer,
+    DeadLetterProducer,
+    // saga
+    OnboardingSaga,
+    ApiCollectionStep,
+    ApiClientStep,
+    ApiKeyStep,
+    InstanceIdentity,
+    OnboardingRunner,
+    OnboardingRunnerWakeUp,
+    OnboardingStepRunner,
+    OnboardingCompensation,
+    OnboardingCompletion,
+    // operations
     ReplayOnboardingHandler,
+    RetrieveCredentialsHandler,
   ],
-  exports: [OnboardingStore, OnboardingRunner, InstanceIdentity],
+  exports: [OnboardingRunner, InstanceIdentity, OnboardingEventsConsumer],
 })
 export class OnboardingModule {}

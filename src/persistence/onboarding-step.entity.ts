@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { StepKind, StepStatus } from '../onboarding/domain/onboarding-step';
+import type { StepKind, StepStatus } from '../onboarding/domain/steps';
 import type { RecordedError } from '../onboarding/domain/errors';
 
 @Entity({ name: 'onboarding_step' })

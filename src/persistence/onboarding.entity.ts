@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { OnboardingStatus } from '../onboarding/domain/onboarding-status';
+import type { OnboardingStatus } from '../onboarding/domain/lifecycle';
 import type { OnboardingRequest } from '../onboarding/domain/onboarding-request';
 import type { RecordedError } from '../onboarding/domain/errors';
 

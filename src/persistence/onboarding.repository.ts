@@ -7,12 +7,14 @@ import {
   OnboardingListQuery,
   OnboardingSnapshot,
   OnboardingStore,
-  OnboardingTransition,
-  OutboxRecord,
-  StepPatch,
+  OnboardingWrite,
+  StepWrite,
+  TakenCredentials,
 } from '../onboarding/ports/onboarding.store';
-import { planSteps, StepState } from '../onboarding/domain/onboarding-step';
-import { REPLAYABLE_STATUSES, RUNNABLE_STATUSES } from '../onboarding/domain/onboarding-status';
+import type { LifecycleChange, OnboardingStatus } from '../onboarding/domain/lifecycle';
+import { RUNNABLE_STATUSES } from '../onboarding/domain/lifecycle';
+import type { ReplayedStep, StepState } from '../onboarding/domain/steps';
+import { OutboxRepository } from './outbox.repository';
 
 type Row = Record<string, unknown>;
 
@@ -20,14 +22,25 @@ const ONBOARDING_COLUMNS = `o.id, o.event_id, o.managed_user_id, o.customer_name
   o.attempt, o.request, o.jwt_secret_ciphertext, o.error, o.next_run_at, o.deadline_at,
   o.credentials_retrieved_at, o.created_at, o.updated_at, o.finished_at`;
 
-const STEP_COLUMNS = `onboarding_id, name, position, kind, natural_key, status, attempts,
-  compensation_attempts, intent_recorded_at, workato_id, adopted,
-  (secret_ciphertext IS NOT NULL) AS has_secret, last_error, started_at, finished_at`;
+/** An onboarding's steps as one JSON array, so a snapshot is one round trip. */
+const STEPS_JSON = `(SELECT coalesce(json_agg(json_build_object(
+    'name', s.name, 'position', s.position, 'kind', s.kind, 'natural_key', s.natural_key,
+    'status', s.status, 'attempts', s.attempts, 'compensation_attempts', s.compensation_attempts,
+    'intent_recorded_at', s.intent_recorded_at, 'workato_id', s.workato_id, 'adopted', s.adopted,
+    'has_secret', s.secret_ciphertext IS NOT NULL, 'last_error', s.last_error,
+    'started_at', s.started_at, 'finished_at', s.finished_at) ORDER BY s.position), '[]'::json)
+  FROM onboarding_step s WHERE s.onboarding_id = o.id) AS steps`;
 
-/** OnboardingStore on Postgres. Plain SQL where the lease and SKIP LOCKED need to be exact. */
+/**
+ * OnboardingStore on Postgres. Plain SQL where the lease and SKIP LOCKED need to be exact; the
+ * writes of one run go in one transaction (`commit`).
+ */
 @Injectable()
 export class OnboardingRepository extends OnboardingStore {
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxRepository,
+  ) {
     super();
   }
 
@@ -71,7 +84,7 @@ export class OnboardingRepository extends OnboardingStore {
       const steps: unknown[] = [];
       const stepTuples: string[] = [];
       for (const input of inputs.filter((i) => created.has(i.id))) {
-        for (const step of planSteps(input.request)) {
+        for (const step of input.steps) {
           const b = steps.length;
           steps.push(input.id, step.name, step.position, step.kind, step.naturalKey);
           stepTuples.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, 'PENDING')`);
@@ -93,15 +106,10 @@ export class OnboardingRepository extends OnboardingStore {
 
   async load(id: string): Promise<OnboardingSnapshot | null> {
     const rows: Row[] = await this.dataSource.query(
-      `SELECT ${ONBOARDING_COLUMNS} FROM onboarding o WHERE o.id = $1`,
+      `SELECT ${ONBOARDING_COLUMNS}, ${STEPS_JSON} FROM onboarding o WHERE o.id = $1`,
       [id],
     );
-    if (rows.length === 0) return null;
-    const steps: Row[] = await this.dataSource.query(
-      `SELECT ${STEP_COLUMNS} FROM onboarding_step WHERE onboarding_id = $1 ORDER BY position`,
-      [id],
-    );
-    return toSnapshot(rows[0], steps.map(toStep));
+    return rows.length === 0 ? null : toSnapshot(rows[0]);
   }
 
   async list(query: OnboardingListQuery): Promise<OnboardingSnapshot[]> {
@@ -119,51 +127,34 @@ export class OnboardingRepository extends OnboardingStore {
         `(o.created_at, o.id) < (${param(query.cursor.createdAt)}, ${param(query.cursor.id)})`,
       );
     const rows: Row[] = await this.dataSource.query(
-      `SELECT ${ONBOARDING_COLUMNS} FROM onboarding o
+      `SELECT ${ONBOARDING_COLUMNS}, ${STEPS_JSON} FROM onboarding o
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY o.created_at DESC, o.id DESC LIMIT ${param(query.limit)}`,
       params,
     );
-    if (rows.length === 0) return [];
-    const steps: Row[] = await this.dataSource.query(
-      `SELECT ${STEP_COLUMNS} FROM onboarding_step WHERE onboarding_id = ANY($1) ORDER BY position`,
-      [rows.map((r) => r.id)],
-    );
-    const byOnboarding = new Map<string, StepState[]>();
-    for (const step of steps) {
-      const list = byOnboarding.get(String(step.onboarding_id)) ?? [];
-      list.push(toStep(step));
-      byOnboarding.set(String(step.onboarding_id), list);
-    }
-    return rows.map((row) => toSnapshot(row, byOnboarding.get(String(row.id)) ?? []));
+    return rows.map(toSnapshot);
   }
 
   async claimRunnable(
     owner: string,
     limit: number,
     leaseMs: number,
-    deadlineMs: number,
-  ): Promise<string[]> {
+  ): Promise<OnboardingSnapshot[]> {
     if (limit <= 0) return [];
     const [rows]: [Row[], number] = await this.dataSource.query(
-      `UPDATE onboarding SET lease_owner = $1,
-         lease_expires_at = clock_timestamp() + make_interval(secs => $2::double precision / 1000),
-         -- The deadline counts from the first run, not from ingestion: a long backlog must not
-         -- eat an onboarding's time before it has started.
-         deadline_at = CASE WHEN status = 'RECEIVED'
-           THEN clock_timestamp() + make_interval(secs => $5::double precision / 1000)
-           ELSE deadline_at END
-       WHERE id IN (
+      `UPDATE onboarding o SET lease_owner = $1,
+         lease_expires_at = clock_timestamp() + make_interval(secs => $2::double precision / 1000)
+       WHERE o.id IN (
          SELECT id FROM onboarding
          WHERE status = ANY($3) AND next_run_at <= clock_timestamp()
            AND (lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
          ORDER BY next_run_at
          LIMIT $4
          FOR UPDATE SKIP LOCKED)
-       RETURNING id`,
-      [owner, leaseMs, RUNNABLE_STATUSES, limit, deadlineMs],
+       RETURNING ${ONBOARDING_COLUMNS}, ${STEPS_JSON}`,
+      [owner, leaseMs, RUNNABLE_STATUSES, limit],
     );
-    return rows.map((r) => String(r.id));
+    return rows.map(toSnapshot);
   }
 
   async renewLeases(owner: string, ids: string[], leaseMs: number): Promise<string[]> {
@@ -186,103 +177,71 @@ export class OnboardingRepository extends OnboardingStore {
     );
   }
 
-  async updateStep(
-    owner: string,
-    onboardingId: string,
-    step: string,
-    patch: StepPatch,
-  ): Promise<void> {
-    const sets: string[] = ['updated_at = now()'];
-    const params: unknown[] = [onboardingId, step, owner];
-    const param = (value: unknown) => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (patch.status !== undefined) sets.push(`status = ${param(patch.status)}`);
-    if (patch.attemptsIncrement) sets.push('attempts = attempts + 1');
-    if (patch.compensationAttemptsIncrement)
-      sets.push('compensation_attempts = compensation_attempts + 1');
-    if (patch.intentRecorded) sets.push('intent_recorded_at = coalesce(intent_recorded_at, now())');
-    if (patch.clearIntent) sets.push('intent_recorded_at = NULL');
-    if (patch.workatoId !== undefined) sets.push(`workato_id = ${param(patch.workatoId)}`);
-    if (patch.adopted !== undefined) sets.push(`adopted = ${param(patch.adopted)}`);
-    if (patch.secretCiphertext !== undefined)
-      sets.push(`secret_ciphertext = ${param(patch.secretCiphertext)}`);
-    if (patch.lastError !== undefined)
-      sets.push(
-        `last_error = ${param(patch.lastError === null ? null : JSON.stringify(patch.lastError))}`,
-      );
-    if (patch.started) sets.push('started_at = coalesce(started_at, now())');
-    if (patch.finished) sets.push('finished_at = now()');
-    const result: [Row[], number] = await this.dataSource.query(
-      `UPDATE onboarding_step s SET ${sets.join(', ')}
-       FROM onboarding o
-       WHERE s.onboarding_id = $1 AND s.name = $2 AND o.id = s.onboarding_id AND o.lease_owner = $3`,
-      params,
-    );
-    if (result[1] === 0) throw new LeaseLostError(onboardingId);
-  }
-
-  async transition(
-    owner: string,
-    onboardingId: string,
-    change: OnboardingTransition,
-  ): Promise<void> {
+  async commit(owner: string, onboardingId: string, write: OnboardingWrite): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      const params: unknown[] = [onboardingId, owner, change.status];
-      const sets = ['status = $3', 'updated_at = now()'];
-      if (change.error !== undefined) {
-        params.push(change.error === null ? null : JSON.stringify(change.error));
-        sets.push(`error = $${params.length}`);
-      }
-      if (change.nextRunAt) {
-        params.push(change.nextRunAt);
-        sets.push(`next_run_at = $${params.length}`);
-      }
-      if (change.finished)
-        sets.push('finished_at = now()', 'lease_owner = NULL', 'lease_expires_at = NULL');
+      // The lease check and the onboarding's own columns first: nothing is written for a run
+      // that lost its lease.
+      const params: unknown[] = [onboardingId, owner];
+      const sets = ['updated_at = now()', ...lifecycleSets(write.lifecycle, params)];
+      if (write.releaseLease) sets.push('lease_owner = NULL', 'lease_expires_at = NULL');
       const result: [Row[], number] = await tx.query(
         `UPDATE onboarding SET ${sets.join(', ')} WHERE id = $1 AND lease_owner = $2`,
         params,
       );
       if (result[1] === 0) throw new LeaseLostError(onboardingId);
-      if (change.outbox) await insertOutbox(tx, change.outbox);
+      if (write.steps.length > 0) await writeSteps(tx, onboardingId, write.steps);
+      if (write.outbox) await this.outbox.add(tx, write.outbox);
     });
   }
 
   async replay(
     id: string,
-    deadlineAt: Date,
+    expectedStatus: OnboardingStatus,
+    change: Omit<LifecycleChange, 'next'>,
+    steps: (ReplayedStep & { name: string })[],
     audit: AuditRecord,
-  ): Promise<OnboardingSnapshot | null> {
-    const replayed = await this.dataSource.transaction(async (tx) => {
+  ): Promise<boolean> {
+    return this.dataSource.transaction(async (tx) => {
+      const params: unknown[] = [id, expectedStatus];
+      const sets = ['updated_at = now()', ...lifecycleSets(change, params)];
+      // A replayed onboarding is not leased: any runner may take it.
+      sets.push('lease_owner = NULL', 'lease_expires_at = NULL');
       const result: [Row[], number] = await tx.query(
-        `UPDATE onboarding SET status = 'RECEIVED', attempt = attempt + 1, error = NULL,
-           next_run_at = now(), deadline_at = $2, finished_at = NULL, updated_at = now(),
-           lease_owner = NULL, lease_expires_at = NULL
-         WHERE id = $1 AND status = ANY($3)
-         RETURNING id`,
-        [id, deadlineAt, REPLAYABLE_STATUSES],
+        `UPDATE onboarding SET ${sets.join(', ')} WHERE id = $1 AND status = $2`,
+        params,
       );
       if (result[1] === 0) return false;
-      // A resource we deleted is gone: forget it. Anything else may still exist in Workato, so
-      // keep its intent and id for the lookups to reconcile (a retained collection is adopted).
-      await tx.query(
-        `UPDATE onboarding_step SET
-           intent_recorded_at = CASE WHEN status = 'COMPENSATED' THEN NULL ELSE intent_recorded_at END,
-           workato_id = CASE WHEN status = 'COMPENSATED' THEN NULL ELSE workato_id END,
-           secret_ciphertext = CASE WHEN status = 'COMPENSATED' THEN NULL ELSE secret_ciphertext END,
-           status = 'PENDING', last_error = NULL, finished_at = NULL, updated_at = now()
-         WHERE onboarding_id = $1`,
-        [id],
-      );
+      if (steps.length > 0)
+        await tx.query(
+          `UPDATE onboarding_step s SET status = p.status, intent_recorded_at = p.intent_recorded_at,
+             workato_id = p.workato_id, last_error = p.last_error, finished_at = p.finished_at,
+             secret_ciphertext = CASE WHEN p.clear_secret THEN NULL ELSE s.secret_ciphertext END,
+             updated_at = now()
+           FROM jsonb_to_recordset($2::jsonb) AS p(name text, status text,
+             intent_recorded_at timestamptz, workato_id text, last_error jsonb,
+             finished_at timestamptz, clear_secret boolean)
+           WHERE s.onboarding_id = $1 AND s.name = p.name`,
+          [
+            id,
+            JSON.stringify(
+              steps.map((s) => ({
+                name: s.name,
+                status: s.status,
+                intent_recorded_at: s.intentRecordedAt,
+                workato_id: s.workatoId,
+                last_error: s.lastError,
+                finished_at: s.finishedAt,
+                clear_secret: s.clearSecret,
+              })),
+            ),
+          ],
+        );
       await insertAudit(tx, audit);
       return true;
     });
-    return replayed ? this.load(id) : null;
   }
 
-  async takeCredentials(id: string, audit: AuditRecord) {
+  async takeCredentials(id: string, audit: AuditRecord): Promise<TakenCredentials | null> {
     return this.dataSource.transaction(async (tx) => {
       const result: [Row[], number] = await tx.query(
         `UPDATE onboarding SET credentials_retrieved_at = now(), updated_at = now()
@@ -331,12 +290,57 @@ export class OnboardingRepository extends OnboardingStore {
   }
 }
 
-async function insertOutbox(tx: EntityManager, record: OutboxRecord): Promise<void> {
-  await tx.query(`INSERT INTO outbox_message (topic, message_key, payload) VALUES ($1, $2, $3)`, [
-    record.topic,
-    record.key,
-    JSON.stringify(record.payload),
-  ]);
+/** SET clauses for a lifecycle change; its values are appended to `params`. */
+function lifecycleSets(change: Omit<LifecycleChange, 'next'> | undefined, params: unknown[]) {
+  if (!change) return [];
+  const set = (column: string, value: unknown) => {
+    params.push(value);
+    return `${column} = $${params.length}`;
+  };
+  const sets = [set('status', change.status)];
+  if (change.attempt !== undefined) sets.push(set('attempt', change.attempt));
+  if (change.error !== undefined)
+    sets.push(set('error', change.error === null ? null : JSON.stringify(change.error)));
+  if (change.nextRunAt !== undefined) sets.push(set('next_run_at', change.nextRunAt));
+  if (change.deadlineAt !== undefined) sets.push(set('deadline_at', change.deadlineAt));
+  if (change.finishedAt !== undefined) sets.push(set('finished_at', change.finishedAt));
+  return sets;
+}
+
+/** Every changed step of a run in one statement. */
+async function writeSteps(tx: EntityManager, onboardingId: string, steps: StepWrite[]) {
+  await tx.query(
+    `UPDATE onboarding_step s SET status = p.status, attempts = p.attempts,
+       compensation_attempts = p.compensation_attempts, intent_recorded_at = p.intent_recorded_at,
+       workato_id = p.workato_id, adopted = p.adopted, last_error = p.last_error,
+       started_at = p.started_at, finished_at = p.finished_at,
+       secret_ciphertext = CASE WHEN p.set_secret THEN p.secret_ciphertext ELSE s.secret_ciphertext END,
+       updated_at = now()
+     FROM jsonb_to_recordset($2::jsonb) AS p(name text, status text, attempts int,
+       compensation_attempts int, intent_recorded_at timestamptz, workato_id text, adopted boolean,
+       last_error jsonb, started_at timestamptz, finished_at timestamptz, set_secret boolean,
+       secret_ciphertext text)
+     WHERE s.onboarding_id = $1 AND s.name = p.name`,
+    [
+      onboardingId,
+      JSON.stringify(
+        steps.map((s) => ({
+          name: s.name,
+          status: s.status,
+          attempts: s.attempts,
+          compensation_attempts: s.compensationAttempts,
+          intent_recorded_at: s.intentRecordedAt,
+          workato_id: s.workatoId,
+          adopted: s.adopted,
+          last_error: s.lastError,
+          started_at: s.startedAt,
+          finished_at: s.finishedAt,
+          set_secret: s.secretCiphertext !== undefined,
+          secret_ciphertext: s.secretCiphertext ?? null,
+        })),
+      ),
+    ],
+  );
 }
 
 async function insertAudit(tx: EntityManager, audit: AuditRecord): Promise<void> {
@@ -353,6 +357,9 @@ async function insertAudit(tx: EntityManager, audit: AuditRecord): Promise<void>
   );
 }
 
+const date = (value: unknown): Date | null =>
+  value === null || value === undefined ? null : new Date(value as string | Date);
+
 function toStep(row: Row): StepState {
   return {
     name: String(row.name),
@@ -362,17 +369,17 @@ function toStep(row: Row): StepState {
     status: row.status as StepState['status'],
     attempts: Number(row.attempts),
     compensationAttempts: Number(row.compensation_attempts),
-    intentRecordedAt: (row.intent_recorded_at as Date | null) ?? null,
+    intentRecordedAt: date(row.intent_recorded_at),
     workatoId: (row.workato_id as string | null) ?? null,
     adopted: Boolean(row.adopted),
     hasSecret: Boolean(row.has_secret),
     lastError: (row.last_error as StepState['lastError']) ?? null,
-    startedAt: (row.started_at as Date | null) ?? null,
-    finishedAt: (row.finished_at as Date | null) ?? null,
+    startedAt: date(row.started_at),
+    finishedAt: date(row.finished_at),
   };
 }
 
-function toSnapshot(row: Row, steps: StepState[]): OnboardingSnapshot {
+function toSnapshot(row: Row): OnboardingSnapshot {
   return {
     id: String(row.id),
     eventId: String(row.event_id),
@@ -390,6 +397,6 @@ function toSnapshot(row: Row, steps: StepState[]): OnboardingSnapshot {
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
     finishedAt: (row.finished_at as Date | null) ?? null,
-    steps,
+    steps: ((row.steps as Row[] | null) ?? []).map(toStep),
   };
 }

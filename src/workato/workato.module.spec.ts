@@ -7,6 +7,7 @@ import { PostgresRateLimiter, WorkatoRateLimiter } from './rate-limiter';
 import { WorkatoClient } from './workato.client';
 import { WorkatoModule } from './workato.module';
 import { MetricsModule } from '../platform/observability/metrics.module';
+import { PersistenceModule } from '../persistence/persistence.module';
 
 const config = new AppConfig(parseConfig({ WORKATO_RATE_LIMIT_RPS: '5' }), {
   databaseUrl: 'postgres://localhost/unused',
@@ -32,7 +33,7 @@ class GlobalsModule {}
 describe('WorkatoModule', () => {
   it('provides the client and the Postgres limiter, and closes the pool on shutdown', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [GlobalsModule, MetricsModule.forRoot(), WorkatoModule],
+      imports: [GlobalsModule, PersistenceModule, MetricsModule.forRoot(), WorkatoModule],
     }).compile();
     const client = moduleRef.get(WorkatoClient);
     expect(client).toBeInstanceOf(WorkatoClient);

@@ -10,6 +10,8 @@ import {
 } from '../platform/observability/onboarding.metrics';
 import { PostgresRateLimiter, WorkatoRateLimiter } from './rate-limiter';
 import { WorkatoClient } from './workato.client';
+import { WorkatoWorkspaceAdapter } from './workato-workspace.adapter';
+import { WorkatoWorkspace } from '../onboarding/ports/workato-workspace.port';
 
 /**
  * The Workato client for the application. Its rate limiter keeps the shared token buckets in
@@ -18,6 +20,7 @@ import { WorkatoClient } from './workato.client';
  */
 @Module({
   providers: [
+    { provide: WorkatoWorkspace, useClass: WorkatoWorkspaceAdapter },
     {
       provide: WorkatoRateLimiter,
       inject: [DataSource, AppConfig],
@@ -67,7 +70,7 @@ import { WorkatoClient } from './workato.client';
       },
     },
   ],
-  exports: [WorkatoClient, WorkatoRateLimiter],
+  exports: [WorkatoClient, WorkatoRateLimiter, WorkatoWorkspace],
 })
 export class WorkatoModule implements OnModuleDestroy {
   constructor(private readonly client: WorkatoClient) {}

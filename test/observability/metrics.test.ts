@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Controller, Get, Global, INestApplication, Module, Type } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
+import { PersistenceModule } from '../../src/persistence/persistence.module';
 import { ApiRateLimitGuard } from '../../src/platform/auth/api-rate-limit.guard';
 import { parseApiTokens } from '../../src/platform/auth/api-token';
 import { ApiTokenGuard } from '../../src/platform/auth/api-token.guard';
@@ -41,6 +42,7 @@ function appModule(metricsToken: string | null): Type {
   @Module({
     imports: [
       DatabaseModule,
+      PersistenceModule,
       MetricsModule.forRoot({ metricsToken }),
       // A tiny limit: /metrics must not count against it.
       AuthModule.forRoot(parseApiTokens(`operator:${OPERATOR}`), { rateLimitPerMinute: 2 }),

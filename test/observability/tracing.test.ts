@@ -76,7 +76,7 @@ describe('OpenTelemetry traces', () => {
         'ingest CustomerOnboarded (kafka)',
         'step api_collection',
         'step api_client',
-        'step api_keys',
+        'step api_key:Production',
         'complete',
         'Workato POST createApiCollection',
         'Workato POST createApiClient',

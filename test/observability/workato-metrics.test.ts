@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { OutboxRepository } from '../../src/persistence/outbox.repository';
 import { MeteredRateLimiter } from '../../src/platform/observability/metered-rate-limiter';
 import {
   OnboardingMetrics,
@@ -23,7 +24,8 @@ beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
   control = new SandboxControl(sandbox.url);
   // No database in this test: the scrape-time gauges are skipped.
-  metrics = new OnboardingMetrics({ isInitialized: false } as unknown as DataSource);
+  const noDatabase = { isInitialized: false } as unknown as DataSource;
+  metrics = new OnboardingMetrics(noDatabase, new OutboxRepository(noDatabase));
   client = new WorkatoClient({
     baseUrl: sandbox.url,
     apiToken: sandbox.token,

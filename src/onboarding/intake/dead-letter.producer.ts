@@ -1,29 +1,23 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { IHeaders, KafkaMessage } from 'kafkajs';
-import { AppConfig } from '../../platform/config/app-config';
 import { OnboardingMetrics } from '../../platform/observability/onboarding.metrics';
-import { KafkaConnection } from '../../kafka/kafka-connection';
+import { DeadLetterQueue, IncomingMessage } from '../ports/event-stream.port';
 
 /**
- * Sends a message the service cannot accept to KAFKA_TOPIC_DLQ: the original bytes, key and
- * headers untouched, plus headers saying why and where it came from.
+ * Sends a message the service cannot accept to the dead-letter queue (KAFKA_TOPIC_DLQ): the
+ * original bytes (but a secret), key and headers, plus headers saying why and where it came from.
  */
 @Injectable()
 export class DeadLetterProducer {
   private readonly logger = new Logger('DeadLetter');
   constructor(
-    private readonly kafka: KafkaConnection,
-    private readonly config: AppConfig,
+    private readonly queue: DeadLetterQueue,
     private readonly metrics: OnboardingMetrics,
   ) {}
 
-  async send(
-    source: { topic: string; partition: number; message: KafkaMessage },
-    reason: string,
-  ): Promise<void> {
-    const { topic, partition, message } = source;
+  async send(message: IncomingMessage, reason: string): Promise<void> {
+    const { topic, partition } = message;
     const { value, redacted } = redactSecrets(message.value);
-    const headers: IHeaders = {
+    const headers: IncomingMessage['headers'] = {
       ...(message.headers ?? {}),
       ...(redacted.length > 0 ? { 'dlq-redacted': redacted.join(',') } : {}),
       'dlq-reason': reason.slice(0, 4000),
@@ -33,11 +27,7 @@ export class DeadLetterProducer {
       'dlq-original-timestamp': message.timestamp,
       'dlq-failed-at': new Date().toISOString(),
     };
-    const producer = await this.kafka.producer();
-    await producer.send({
-      topic: this.config.values.KAFKA_TOPIC_DLQ,
-      messages: [{ key: message.key, value, headers }],
-    });
+    await this.queue.send({ key: message.key, value, headers });
     this.metrics.countDeadLetter();
     this.logger.warn({
       msg: 'message sent to the dead-letter topic',

@@ -1,19 +1,39 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, EventBus, ICommandHandler } from '@nestjs/cqrs';
 import { AppConfig } from '../../platform/config/app-config';
 import { OnboardingMetrics } from '../../platform/observability/onboarding.metrics';
 import { OnboardingTracing } from '../../platform/observability/onboarding.tracing';
 import { SecretBox } from '../../platform/secrets/secret-box';
-import { FieldIssue, parseCustomerOnboarded } from './customer-onboarded.schema';
+import { SECRET_CONTEXT } from '../../platform/secrets/secret-context';
+import { FieldIssue, ParseResult, parseCustomerOnboarded } from './customer-onboarded.schema';
 import type { OnboardingRequest } from '../domain/onboarding-request';
-import { IngestOnboardingCommand } from '../saga/onboarding.commands';
-import { OnboardingAccepted } from '../saga/onboarding.events';
+import { OnboardingAccepted } from '../saga/onboarding.messages';
+import { OnboardingSaga } from '../saga/onboarding.saga';
 import { NewOnboarding, OnboardingStore } from '../ports/onboarding.store';
+
+export interface IngestInput {
+  input: Buffer | string | unknown;
+  /** Already validated by the caller (the Kafka consumer validates before deciding DLQ). */
+  parsed?: ParseResult;
+}
 
 export type IngestResult =
   | { outcome: 'created' | 'duplicate'; onboardingId: string }
   | { outcome: 'invalid'; reason: string; issues: FieldIssue[] };
+
+/**
+ * Records CustomerOnboarded events (one over HTTP, a Kafka batch at a time) and their
+ * onboardings, in one transaction. Results come back in the order of the inputs.
+ */
+export class IngestOnboardingCommand extends Command<IngestResult[]> {
+  constructor(
+    readonly inputs: IngestInput[],
+    readonly source: 'kafka' | 'http',
+  ) {
+    super();
+  }
+}
 
 @CommandHandler(IngestOnboardingCommand)
 export class IngestOnboardingHandler implements ICommandHandler<
@@ -24,6 +44,7 @@ export class IngestOnboardingHandler implements ICommandHandler<
 
   constructor(
     private readonly store: OnboardingStore,
+    private readonly saga: OnboardingSaga,
     private readonly secrets: SecretBox,
     private readonly config: AppConfig,
     private readonly eventBus: EventBus,
@@ -82,7 +103,10 @@ export class IngestOnboardingHandler implements ICommandHandler<
       id,
       source,
       request,
-      jwtSecretCiphertext: secret ? this.secrets.encrypt(secret, id) : null,
+      steps: this.saga.plan(request),
+      jwtSecretCiphertext: secret
+        ? this.secrets.encrypt(secret, SECRET_CONTEXT.jwtSecret(id))
+        : null,
       deadlineAt: new Date(Date.now() + this.config.values.ONBOARDING_DEADLINE_SECONDS * 1000),
     };
   }

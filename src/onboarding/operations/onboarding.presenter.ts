@@ -1,5 +1,5 @@
 import type { AuditRecord, OnboardingSnapshot } from '../ports/onboarding.store';
-import { resourcesOf } from './onboarding-results';
+import { resourcesOf } from '../domain/steps';
 
 /** The REST view of an onboarding. Secrets are never part of it, only whether they are held. */
 export function presentOnboarding(
@@ -15,7 +15,7 @@ export function presentOnboarding(
     customer: snapshot.request.customer,
     projectId: snapshot.request.projectId,
     error: snapshot.error,
-    resources: resourcesOf(snapshot),
+    resources: resourcesOf(snapshot.steps),
     steps: snapshot.steps.map((s) => ({
       name: s.name,
       kind: s.kind,

@@ -24,12 +24,11 @@ import {
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { RequireRole } from '../../platform/auth/auth.decorators';
-import { SecretBox } from '../../platform/secrets/secret-box';
-import { IngestOnboardingCommand, ReplayOnboardingCommand } from '../saga/onboarding.commands';
-import { IngestResult } from '../intake/ingest-onboarding.handler';
-import { ReplayResult } from './replay-onboarding.handler';
+import { IngestOnboardingCommand } from '../intake/ingest-onboarding.handler';
+import { ReplayOnboardingCommand } from './replay-onboarding.handler';
+import { RetrieveCredentialsCommand } from './retrieve-credentials.handler';
 import { OnboardingStore } from '../ports/onboarding.store';
-import { ONBOARDING_STATUSES } from '../domain/onboarding-status';
+import { ONBOARDING_STATUSES } from '../domain/lifecycle';
 import { presentOnboarding } from './onboarding.presenter';
 import { actorOf } from './actor';
 import { SAMPLE_EVENT } from './sample-event';
@@ -89,7 +88,6 @@ export class OnboardingsController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly store: OnboardingStore,
-    private readonly secrets: SecretBox,
   ) {}
 
   @Post()
@@ -112,7 +110,7 @@ export class OnboardingsController {
         'Unsupported Media Type',
         'send the event as application/json',
       );
-    const [result]: IngestResult[] = await this.commandBus.execute(
+    const [result] = await this.commandBus.execute(
       new IngestOnboardingCommand([{ input: body }], 'http'),
     );
     if (result.outcome === 'invalid') throw badRequest(result.reason, result.issues);
@@ -173,16 +171,10 @@ export class OnboardingsController {
   })
   @ApiResponse({ status: 409, description: 'The onboarding is not in a replayable status' })
   async replay(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request) {
-    const result: ReplayResult = await this.commandBus.execute(
-      new ReplayOnboardingCommand(id, actorOf(req)),
-    );
+    const result = await this.commandBus.execute(new ReplayOnboardingCommand(id, actorOf(req)));
     if (result.outcome === 'not_found') throw notFound(id);
     if (result.outcome === 'not_replayable')
-      throw httpError(
-        HttpStatus.CONFLICT,
-        'Conflict',
-        `onboarding is ${result.status}; only FAILED and COMPENSATION_FAILED can be replayed`,
-      );
+      throw httpError(HttpStatus.CONFLICT, 'Conflict', result.reason);
     return presentOnboarding(result.onboarding);
   }
 
@@ -192,42 +184,24 @@ export class OnboardingsController {
   @ApiResponse({ status: 409, description: 'The onboarding is not COMPLETED' })
   @ApiResponse({ status: 410, description: 'Already retrieved' })
   async credentials(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request) {
-    const snapshot = await this.store.load(id);
-    if (!snapshot) throw notFound(id);
-    if (snapshot.status !== 'COMPLETED')
-      throw httpError(
-        HttpStatus.CONFLICT,
-        'Conflict',
-        `onboarding is ${snapshot.status}; credentials exist once it is COMPLETED`,
-      );
-    const actor = actorOf(req);
-    const taken = await this.store.takeCredentials(id, {
-      onboardingId: id,
-      action: 'CREDENTIALS_RETRIEVED',
-      actorRole: actor.role,
-      actorFingerprint: actor.fingerprint,
-    });
-    if (!taken)
-      throw httpError(
-        HttpStatus.GONE,
-        'Gone',
-        'credentials were already retrieved; they are shown once',
-      );
-    return {
-      onboardingId: id,
-      apiClientId: snapshot.steps.find((s) => s.kind === 'API_CLIENT')?.workatoId ?? null,
-      apiKeys: taken.steps.map((s) => ({
-        name: s.name.replace(/^api_key:/, ''),
-        id: s.workatoId,
-        authToken: s.secretCiphertext
-          ? this.secrets.decrypt(s.secretCiphertext, `${id}:${s.name}`)
-          : null,
-      })),
-      ...(taken.jwtSecretCiphertext &&
-      snapshot.request.apiClient.jwt?.method === 'hmac' &&
-      !snapshot.request.apiClient.jwt.secretProvided
-        ? { jwtSecret: this.secrets.decrypt(taken.jwtSecretCiphertext, id) }
-        : {}),
-    };
+    const result = await this.commandBus.execute(new RetrieveCredentialsCommand(id, actorOf(req)));
+    switch (result.outcome) {
+      case 'not_found':
+        throw notFound(id);
+      case 'not_completed':
+        throw httpError(
+          HttpStatus.CONFLICT,
+          'Conflict',
+          `onboarding is ${result.status}; credentials exist once it is COMPLETED`,
+        );
+      case 'already_retrieved':
+        throw httpError(
+          HttpStatus.GONE,
+          'Gone',
+          'credentials were already retrieved; they are shown once',
+        );
+      case 'retrieved':
+        return result.credentials;
+    }
   }
 }

@@ -1,6 +1,6 @@
 import type { OnboardingRequest } from '../domain/onboarding-request';
-import type { OnboardingStatus } from '../domain/onboarding-status';
-import type { StepState, StepStatus } from '../domain/onboarding-step';
+import type { LifecycleChange, OnboardingStatus } from '../domain/lifecycle';
+import type { PlannedStep, ReplayedStep, StepState } from '../domain/steps';
 import type { RecordedError } from '../domain/errors';
 
 export interface OnboardingSnapshot {
@@ -27,22 +27,25 @@ export interface NewOnboarding {
   id: string;
   source: 'kafka' | 'http';
   request: OnboardingRequest;
+  steps: PlannedStep[];
   jwtSecretCiphertext: string | null;
   deadlineAt: Date;
 }
 
-export interface StepPatch {
-  status?: StepStatus;
-  attemptsIncrement?: boolean;
-  compensationAttemptsIncrement?: boolean;
-  intentRecorded?: boolean;
-  clearIntent?: boolean;
-  workatoId?: string | null;
-  adopted?: boolean;
+/** A step's stored values after a run changed them (the whole row: it is small). */
+export interface StepWrite {
+  name: string;
+  status: StepState['status'];
+  attempts: number;
+  compensationAttempts: number;
+  intentRecordedAt: Date | null;
+  workatoId: string | null;
+  adopted: boolean;
+  lastError: RecordedError | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** undefined: keep the stored secret; null: wipe it; a string: the new sealed secret. */
   secretCiphertext?: string | null;
-  lastError?: RecordedError | null;
-  started?: boolean;
-  finished?: boolean;
 }
 
 export interface OutboxRecord {
@@ -51,12 +54,13 @@ export interface OutboxRecord {
   payload: Record<string, unknown>;
 }
 
-export interface OnboardingTransition {
-  status: OnboardingStatus;
-  error?: RecordedError | null;
-  nextRunAt?: Date;
-  finished?: boolean;
-  outbox?: OutboxRecord;
+/** Everything one run of an onboarding writes at once: one transaction, one commit. */
+export interface OnboardingWrite {
+  lifecycle?: Omit<LifecycleChange, 'next'>;
+  steps: StepWrite[];
+  outbox?: OutboxRecord[];
+  /** Hands the lease back: the run is over (finished, waiting for a retry, or parked). */
+  releaseLease?: boolean;
 }
 
 export interface OnboardingListQuery {
@@ -73,6 +77,11 @@ export interface AuditRecord {
   actorRole: string;
   actorFingerprint: string;
   details?: Record<string, unknown>;
+}
+
+export interface TakenCredentials {
+  steps: { name: string; workatoId: string | null; secretCiphertext: string | null }[];
+  jwtSecretCiphertext: string | null;
 }
 
 /** Raised when another instance took the onboarding over: this instance must stop at once. */
@@ -98,44 +107,30 @@ export abstract class OnboardingStore {
   abstract load(id: string): Promise<OnboardingSnapshot | null>;
   abstract list(query: OnboardingListQuery): Promise<OnboardingSnapshot[]>;
 
-  /**
-   * Leases up to `limit` due onboardings to `owner` (FOR UPDATE SKIP LOCKED). A RECEIVED
-   * onboarding's deadline starts now (`deadlineMs` from its first run).
-   */
+  /** Leases up to `limit` due onboardings to `owner` (FOR UPDATE SKIP LOCKED), with their steps. */
   abstract claimRunnable(
     owner: string,
     limit: number,
     leaseMs: number,
-    deadlineMs: number,
-  ): Promise<string[]>;
+  ): Promise<OnboardingSnapshot[]>;
   abstract renewLeases(owner: string, ids: string[], leaseMs: number): Promise<string[]>;
   abstract releaseLease(owner: string, id: string): Promise<void>;
 
-  abstract updateStep(
-    owner: string,
-    onboardingId: string,
-    step: string,
-    patch: StepPatch,
-  ): Promise<void>;
-  abstract transition(
-    owner: string,
-    onboardingId: string,
-    change: OnboardingTransition,
-  ): Promise<void>;
+  /** Applies one run's writes in one transaction, if `owner` still holds the lease. */
+  abstract commit(owner: string, onboardingId: string, write: OnboardingWrite): Promise<void>;
 
-  /** FAILED / COMPENSATION_FAILED -> RECEIVED as a new attempt; null when not replayable. */
+  /**
+   * Stores a replay: the lifecycle change and every step as replayed, with the audit record,
+   * provided the onboarding is still in `expectedStatus` (else false: someone else moved it).
+   */
   abstract replay(
     id: string,
-    deadlineAt: Date,
+    expectedStatus: OnboardingStatus,
+    change: Omit<LifecycleChange, 'next'>,
+    steps: (ReplayedStep & { name: string })[],
     audit: AuditRecord,
-  ): Promise<OnboardingSnapshot | null>;
-  /** Returns the sealed secrets once, then marks them retrieved; null if already retrieved. */
-  abstract takeCredentials(
-    id: string,
-    audit: AuditRecord,
-  ): Promise<{
-    steps: { name: string; workatoId: string | null; secretCiphertext: string | null }[];
-    jwtSecretCiphertext: string | null;
-  } | null>;
+  ): Promise<boolean>;
+  /** Returns the sealed secrets once, then wipes them; null if already retrieved. */
+  abstract takeCredentials(id: string, audit: AuditRecord): Promise<TakenCredentials | null>;
   abstract audit(onboardingId: string): Promise<(AuditRecord & { at: Date })[]>;
 }

@@ -1,37 +1,22 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CommandBus, EventBus, EventsHandler, IEventHandler } from '@nestjs/cqrs';
+import { CommandBus, EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import { AppConfig } from '../../platform/config/app-config';
-import { nextAction } from '../domain/onboarding-progress';
+import { OnboardingSnapshot, OnboardingStore } from '../ports/onboarding.store';
 import { InstanceIdentity } from './instance-identity';
-import {
-  CompensateOnboardingCommand,
-  CompleteOnboardingCommand,
-  CreateApiClientCommand,
-  CreateApiKeysCommand,
-} from './onboarding.commands';
-import {
-  OnboardingAccepted,
-  OnboardingCompensationFailed,
-  OnboardingCompleted,
-  OnboardingFailed,
-  OnboardingParked,
-  OnboardingRequested,
-} from './onboarding.events';
-import { OnboardingStore } from '../ports/onboarding.store';
+import { OnboardingAccepted, RunOnboardingCommand } from './onboarding.messages';
 
 const POLL_MS = 500;
-/** A run that never reported back (a bug) is dropped; its lease expires and it is picked up again. */
-const RUN_WATCHDOG_MS = 15 * 60_000;
 
 /**
- * Drives onboardings from Postgres: leases due ones (several instances share the table through
- * FOR UPDATE SKIP LOCKED), derives each one's next command from its stored state, and lets the
- * saga carry it on in memory until a run-ending event. Up to ONBOARDING_CONCURRENCY at once.
+ * Leases due onboardings from Postgres (several instances share the table through
+ * FOR UPDATE SKIP LOCKED), keeps their leases alive, and hands each to the step runner, up to
+ * ONBOARDING_CONCURRENCY at once. It knows nothing of steps: what to do next is derived from
+ * the stored state by the step runner.
  */
 @Injectable()
 export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OnboardingRunner');
-  private readonly inFlight = new Map<string, { startedAt: number; done: () => void }>();
+  private readonly inFlight = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
   private polling = false;
@@ -39,23 +24,31 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
   private stopping = false;
   private started = false;
   private readonly leaseMs: number;
+  private readonly concurrency: number;
+  /**
+   * Free slots worth a claim of their own between polls. A claim is a commit: claiming a few at
+   * a time instead of one per finished run keeps commits per onboarding down under load, while
+   * an idle instance (every slot free) still starts a new onboarding at once.
+   */
+  private readonly claimBatch: number;
 
   constructor(
     private readonly store: OnboardingStore,
     private readonly commandBus: CommandBus,
-    private readonly eventBus: EventBus,
     private readonly identity: InstanceIdentity,
     private readonly config: AppConfig,
   ) {
     this.leaseMs = config.values.ONBOARDING_LEASE_SECONDS * 1000;
+    this.concurrency = config.values.ONBOARDING_CONCURRENCY;
+    this.claimBatch = Math.max(1, Math.ceil(this.concurrency / 4));
   }
 
   onApplicationBootstrap(): void {
     if (!this.config.values.ONBOARDING_RUNNER_ENABLED) return;
     this.started = true;
-    this.timer = setInterval(() => this.wake(), POLL_MS);
+    this.timer = setInterval(() => this.wake(true), POLL_MS);
     this.renewTimer = setInterval(() => void this.renewLeases(), this.leaseMs / 3);
-    this.wake();
+    this.wake(true);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -76,15 +69,18 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
     while (this.inFlight.size > 0 && Date.now() < deadline) await sleep(50);
     if (this.renewTimer) clearInterval(this.renewTimer);
     await Promise.all(
-      [...this.inFlight.keys()].map((id) =>
+      [...this.inFlight].map((id) =>
         this.store.releaseLease(this.identity.id, id).catch(() => undefined),
       ),
     );
     this.inFlight.clear();
   }
 
-  wake(): void {
+  /** Claims due onboardings: always when `now` (a poll, a new onboarding), else in batches. */
+  wake(now = false): void {
     if (!this.started || this.stopping) return;
+    const free = this.concurrency - this.inFlight.size;
+    if (free <= 0 || (!now && free < this.claimBatch && this.inFlight.size > 0)) return;
     if (this.polling) {
       this.wakeRequested = true;
       return;
@@ -92,32 +88,16 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
     void this.poll();
   }
 
-  /** Called by the run-ending events. */
-  finished(onboardingId: string): void {
-    const run = this.inFlight.get(onboardingId);
-    if (!run) return;
-    this.inFlight.delete(onboardingId);
-    run.done();
-    void this.store.releaseLease(this.identity.id, onboardingId).catch(() => undefined);
-    this.wake();
-  }
-
   private async poll(): Promise<void> {
     this.polling = true;
     try {
       do {
         this.wakeRequested = false;
-        this.dropStuckRuns();
-        const free = this.config.values.ONBOARDING_CONCURRENCY - this.inFlight.size;
+        const free = this.concurrency - this.inFlight.size;
         if (free <= 0 || this.stopping) break;
-        const ids = await this.store.claimRunnable(
-          this.identity.id,
-          free,
-          this.leaseMs,
-          this.config.values.ONBOARDING_DEADLINE_SECONDS * 1000,
-        );
-        for (const id of ids) await this.dispatch(id);
-        if (ids.length === free) this.wakeRequested = true;
+        const claimed = await this.store.claimRunnable(this.identity.id, free, this.leaseMs);
+        for (const onboarding of claimed) this.dispatch(onboarding);
+        if (claimed.length === free) this.wakeRequested = true;
       } while (this.wakeRequested && !this.stopping);
     } catch (error) {
       this.logger.warn({ msg: 'could not claim onboardings', error: String(error) });
@@ -126,79 +106,31 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  private async dispatch(onboardingId: string): Promise<void> {
-    this.inFlight.set(onboardingId, { startedAt: Date.now(), done: () => undefined });
-    try {
-      const snapshot = await this.store.load(onboardingId);
-      if (!snapshot) return this.finished(onboardingId);
-      const action = nextAction(snapshot.status, snapshot.steps);
-      const context = {
-        onboardingId,
-        eventId: snapshot.eventId,
-        managedUserId: snapshot.managedUserId,
-      };
-      this.logger.debug?.({
-        msg: 'running onboarding',
-        action: action.type,
-        status: snapshot.status,
-        ...context,
+  private dispatch(onboarding: OnboardingSnapshot): void {
+    const id = onboarding.id;
+    this.inFlight.add(id);
+    this.commandBus
+      .execute(new RunOnboardingCommand(onboarding))
+      .catch((error: unknown) =>
+        // The step runner records every failure itself; this is a bug. The lease expires and
+        // another run picks the onboarding up.
+        this.logger.error({ msg: 'onboarding run failed', onboardingId: id, error: String(error) }),
+      )
+      .finally(() => {
+        this.inFlight.delete(id);
+        this.wake();
       });
-      switch (action.type) {
-        case 'CREATE_API_COLLECTION':
-          this.eventBus.publish(new OnboardingRequested(onboardingId));
-          break;
-        case 'CREATE_API_CLIENT':
-          void this.commandBus.execute(new CreateApiClientCommand(onboardingId));
-          break;
-        case 'CREATE_API_KEYS':
-          void this.commandBus.execute(new CreateApiKeysCommand(onboardingId));
-          break;
-        case 'COMPLETE':
-          void this.commandBus.execute(new CompleteOnboardingCommand(onboardingId));
-          break;
-        case 'COMPENSATE':
-          void this.commandBus.execute(new CompensateOnboardingCommand(onboardingId));
-          break;
-        case 'NONE':
-          this.finished(onboardingId);
-      }
-    } catch (error) {
-      this.logger.warn({
-        msg: 'could not start onboarding run',
-        onboardingId,
-        error: String(error),
-      });
-      this.finished(onboardingId);
-    }
   }
 
   private async renewLeases(): Promise<void> {
-    const ids = [...this.inFlight.keys()];
+    const ids = [...this.inFlight];
     if (ids.length === 0) return;
     try {
-      const kept = new Set(await this.store.renewLeases(this.identity.id, ids, this.leaseMs));
-      for (const id of ids) {
-        // A run that ended while the renewal was under way released its lease itself.
-        if (!kept.has(id) && this.inFlight.has(id)) {
-          this.logger.warn({ msg: 'lease lost', onboardingId: id });
-          this.inFlight.delete(id);
-        }
-      }
+      // A lease that is not renewed here was lost or has just been handed back by its run; a
+      // run that lost it learns so at its next write (LeaseLostError) and says so then.
+      await this.store.renewLeases(this.identity.id, ids, this.leaseMs);
     } catch (error) {
       this.logger.warn({ msg: 'could not renew leases', error: String(error) });
-    }
-  }
-
-  private dropStuckRuns(): void {
-    const now = Date.now();
-    for (const [id, run] of this.inFlight) {
-      if (now - run.startedAt > RUN_WATCHDOG_MS) {
-        this.logger.error({
-          msg: 'onboarding run reported nothing; releasing it',
-          onboardingId: id,
-        });
-        this.finished(id);
-      }
     }
   }
 }
@@ -207,25 +139,12 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-@EventsHandler(
-  OnboardingCompleted,
-  OnboardingFailed,
-  OnboardingCompensationFailed,
-  OnboardingParked,
-  OnboardingAccepted,
-)
-export class OnboardingRunnerEvents implements IEventHandler {
+/** A new or replayed onboarding: claim it now rather than at the next poll. */
+@EventsHandler(OnboardingAccepted)
+export class OnboardingRunnerWakeUp implements IEventHandler<OnboardingAccepted> {
   constructor(private readonly runner: OnboardingRunner) {}
 
-  handle(
-    event:
-      | OnboardingCompleted
-      | OnboardingFailed
-      | OnboardingCompensationFailed
-      | OnboardingParked
-      | OnboardingAccepted,
-  ): void {
-    if (event instanceof OnboardingAccepted) this.runner.wake();
-    else this.runner.finished(event.onboardingId);
+  handle(): void {
+    this.runner.wake(true);
   }
 }

@@ -1,60 +1,45 @@
 import { Injectable } from '@nestjs/common';
-import { ICommand, IEvent, ofType, Saga } from '@nestjs/cqrs';
-import { Observable, map } from 'rxjs';
-import {
-  CompensateOnboardingCommand,
-  CompleteOnboardingCommand,
-  CreateApiClientCommand,
-  CreateApiCollectionCommand,
-  CreateApiKeysCommand,
-} from './onboarding.commands';
-import {
-  ApiClientCreated,
-  ApiCollectionCreated,
-  ApiKeysCreated,
-  OnboardingRequested,
-  OnboardingStepFailed,
-} from './onboarding.events';
+import type { OnboardingRequest } from '../domain/onboarding-request';
+import type { PlannedStep, StepKind } from '../domain/steps';
+import type { SagaRow } from './saga-step';
+import { ApiClientStep } from './steps/api-client.step';
+import { ApiCollectionStep } from './steps/api-collection.step';
+import { ApiKeyStep } from './steps/api-key.step';
 
 /**
- * The onboarding saga, read as a table: this event, then that command. It holds no state; the
- * durable truth is in Postgres, and the runner re-derives the next command after a restart.
- * Handlers never throw, so the streams below never error out (nestjs/cqrs #1401).
+ * The onboarding saga: the one place that says what an onboarding does, in which order, and
+ * what undoes each step. Read it top to bottom: a row runs once every row above it has
+ * succeeded, and after the last row the onboarding completes (COMPLETED, results message). A
+ * row that fails for good (or keeps failing past the deadline) unwinds the rows above it,
+ * bottom to top, each as its `undo` column says, and the onboarding ends FAILED. Each step's
+ * provision and undo stand side by side in its file under steps/.
  */
 @Injectable()
 export class OnboardingSaga {
-  @Saga()
-  onboardingRequested = (events$: Observable<IEvent>): Observable<ICommand> =>
-    events$.pipe(
-      ofType(OnboardingRequested),
-      map((e) => new CreateApiCollectionCommand(e.onboardingId)),
-    );
+  readonly rows: readonly SagaRow[];
 
-  @Saga()
-  apiCollectionCreated = (events$: Observable<IEvent>): Observable<ICommand> =>
-    events$.pipe(
-      ofType(ApiCollectionCreated),
-      map((e) => new CreateApiClientCommand(e.onboardingId)),
-    );
+  constructor(apiCollection: ApiCollectionStep, apiClient: ApiClientStep, apiKey: ApiKeyStep) {
+    this.rows = [
+      // step                 undone by
+      { step: apiCollection, undo: 'retain' }, // Workato cannot delete an API collection
+      { step: apiClient, undo: 'delete' },
+      { step: apiKey, undo: 'delete' }, // one step per API key of the event
+    ];
+    for (const row of this.rows)
+      if (row.undo === 'delete' && !row.step.undo)
+        throw new Error(`saga step ${row.step.kind} is undone by delete but has no undo`);
+  }
 
-  @Saga()
-  apiClientCreated = (events$: Observable<IEvent>): Observable<ICommand> =>
-    events$.pipe(
-      ofType(ApiClientCreated),
-      map((e) => new CreateApiKeysCommand(e.onboardingId)),
-    );
+  /** The steps an onboarding of `request` runs, in order. */
+  plan(request: OnboardingRequest): PlannedStep[] {
+    return this.rows
+      .flatMap((row) => row.step.plan(request).map((step) => ({ ...step, kind: row.step.kind })))
+      .map((step, position) => ({ ...step, position }));
+  }
 
-  @Saga()
-  apiKeysCreated = (events$: Observable<IEvent>): Observable<ICommand> =>
-    events$.pipe(
-      ofType(ApiKeysCreated),
-      map((e) => new CompleteOnboardingCommand(e.onboardingId)),
-    );
-
-  @Saga()
-  stepFailed = (events$: Observable<IEvent>): Observable<ICommand> =>
-    events$.pipe(
-      ofType(OnboardingStepFailed),
-      map((e) => new CompensateOnboardingCommand(e.onboardingId)),
-    );
+  rowFor(kind: StepKind): SagaRow {
+    const row = this.rows.find((r) => r.step.kind === kind);
+    if (!row) throw new Error(`the onboarding saga has no step ${kind}`);
+    return row;
+  }
 }

@@ -9,7 +9,7 @@ import {
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.decorators';
 import { KafkaConnection } from '../../kafka/kafka-connection';
-import { OnboardingEventsConsumer } from '../../onboarding/intake/onboarding-events.consumer';
+import { IncomingEventStream } from '../../onboarding/ports/event-stream.port';
 
 @Public()
 @ApiTags('health')
@@ -21,7 +21,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly dataSource: DataSource,
     private readonly kafka: KafkaConnection,
-    private readonly consumer: OnboardingEventsConsumer,
+    private readonly stream: IncomingEventStream,
   ) {}
 
   /** The process is up and serving HTTP. */
@@ -44,7 +44,7 @@ export class HealthController {
       async () => {
         const indicator = this.indicators.check('kafka');
         if (!this.kafka.enabled) return indicator.up({ configured: false });
-        if (!this.consumer.healthy)
+        if (!this.stream.healthy)
           return indicator.down({ message: 'the Kafka consumer crashed and will not restart' });
         try {
           await this.kafka.ping();

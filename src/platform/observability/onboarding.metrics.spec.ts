@@ -1,7 +1,12 @@
 import { DataSource } from 'typeorm';
 import { InProcessRateLimiter } from '../../workato/rate-limiter';
 import { MeteredRateLimiter } from './metered-rate-limiter';
+import { OutboxRepository } from '../../persistence/outbox.repository';
 import { OnboardingMetrics, workatoRequestSample } from './onboarding.metrics';
+
+function metricsOn(dataSource: DataSource): OnboardingMetrics {
+  return new OnboardingMetrics(dataSource, new OutboxRepository(dataSource));
+}
 
 function fakeDataSource(
   answer: (sql: string) => unknown[] | Promise<unknown[]>,
@@ -15,7 +20,7 @@ function fakeDataSource(
 
 const countsOf = (sql: string): unknown[] =>
   sql.includes('outbox_message')
-    ? [{ count: '7' }]
+    ? [{ n: 7 }]
     : [
         { status: 'COMPLETED', count: '3' },
         { status: 'FAILED', count: '1' },
@@ -27,7 +32,7 @@ async function text(metrics: OnboardingMetrics): Promise<string> {
 
 describe('OnboardingMetrics', () => {
   it('renders Prometheus text with the default process metrics', async () => {
-    const metrics = new OnboardingMetrics(fakeDataSource(countsOf));
+    const metrics = metricsOn(fakeDataSource(countsOf));
     const { contentType, body } = await metrics.render();
     expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(body).toMatch(/^process_cpu_user_seconds_total \d/m);
@@ -36,7 +41,7 @@ describe('OnboardingMetrics', () => {
 
   it('reads onboardings by status and the outbox backlog at scrape time, every status shown', async () => {
     let counts = countsOf;
-    const metrics = new OnboardingMetrics(fakeDataSource((sql) => counts(sql)));
+    const metrics = metricsOn(fakeDataSource((sql) => counts(sql)));
     let body = await text(metrics);
     expect(body).toContain('workato_onboarding_onboardings{status="COMPLETED"} 3');
     expect(body).toContain('workato_onboarding_onboardings{status="FAILED"} 1');
@@ -44,14 +49,14 @@ describe('OnboardingMetrics', () => {
     expect(body).toContain('workato_onboarding_onboardings{status="COMPENSATION_FAILED"} 0');
     expect(body).toMatch(/^workato_onboarding_outbox_backlog 7$/m);
 
-    counts = (sql) => (sql.includes('outbox_message') ? [{ count: '0' }] : []);
+    counts = (sql) => (sql.includes('outbox_message') ? [{ n: 0 }] : []);
     body = await text(metrics);
     expect(body).toContain('workato_onboarding_onboardings{status="COMPLETED"} 0');
     expect(body).toMatch(/^workato_onboarding_outbox_backlog 0$/m);
   });
 
   it('leaves the database gauges empty (or NaN) and counts the error when a query fails', async () => {
-    const metrics = new OnboardingMetrics(
+    const metrics = metricsOn(
       fakeDataSource(() => Promise.reject(new Error('connection refused'))),
     );
     const body = await text(metrics);
@@ -66,7 +71,7 @@ describe('OnboardingMetrics', () => {
 
   it('skips the database before it is initialised', async () => {
     const query = jest.fn();
-    const metrics = new OnboardingMetrics({
+    const metrics = metricsOn({
       isInitialized: false,
       query,
     } as unknown as DataSource);
@@ -75,7 +80,7 @@ describe('OnboardingMetrics', () => {
   });
 
   it('records what the rest of the service reports', async () => {
-    const metrics = new OnboardingMetrics(fakeDataSource(countsOf));
+    const metrics = metricsOn(fakeDataSource(countsOf));
     metrics.observeOnboardingFinished('completed', 12.5);
     metrics.observeStep('API_CLIENT', 'succeeded', 0.3);
     metrics.observeStep('API_KEY', 'retrying', -1);
@@ -156,8 +161,8 @@ describe('OnboardingMetrics', () => {
   });
 
   it('keeps each instance in a registry of its own', async () => {
-    const a = new OnboardingMetrics(fakeDataSource(countsOf));
-    const b = new OnboardingMetrics(fakeDataSource(countsOf));
+    const a = metricsOn(fakeDataSource(countsOf));
+    const b = metricsOn(fakeDataSource(countsOf));
     a.countDeadLetter();
     expect(await text(a)).toMatch(/^workato_onboarding_dlq_messages_total 1$/m);
     expect(await text(b)).toMatch(/^workato_onboarding_dlq_messages_total 0$/m);
@@ -192,7 +197,7 @@ describe('workatoRequestSample', () => {
 
 describe('MeteredRateLimiter', () => {
   it('records each bucket wait and passes pauses through', async () => {
-    const metrics = new OnboardingMetrics(fakeDataSource(countsOf));
+    const metrics = metricsOn(fakeDataSource(countsOf));
     const inner = new InProcessRateLimiter({ ratePerSecond: 1000 });
     const pause = jest.spyOn(inner, 'pauseUntil');
     const limiter = new MeteredRateLimiter(inner, metrics);

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { ONBOARDING_STATUSES } from '../../onboarding/domain/onboarding-status';
-import type { StepKind } from '../../onboarding/domain/onboarding-step';
+import { ONBOARDING_STATUSES } from '../../onboarding/domain/lifecycle';
+import type { StepKind } from '../../onboarding/domain/steps';
+import { OutboxRepository } from '../../persistence/outbox.repository';
 import type { RateLimitBucket } from '../../workato/rate-limiter';
 import type { WorkatoRequestEvent } from '../../workato/workato.client';
 
@@ -144,7 +145,10 @@ export class OnboardingMetrics {
     registers: [this.registry],
   });
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxRepository,
+  ) {
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -216,18 +220,19 @@ export class OnboardingMetrics {
   }
 
   private async readOutboxBacklog(): Promise<void> {
-    const rows = await this.scrapeQuery<{ count: string }>(
-      'outbox_backlog',
-      'SELECT count(*) AS count FROM outbox_message WHERE published_at IS NULL',
-    );
+    const backlog = await this.scrape('outbox_backlog', () => this.outbox.backlog());
     // NaN, not 0, when the query failed: a gauge without labels cannot be left out.
-    this.outboxBacklog.set(rows ? Number(rows[0]?.count ?? 0) : NaN);
+    this.outboxBacklog.set(backlog ?? NaN);
   }
 
-  private async scrapeQuery<T>(name: string, sql: string): Promise<T[] | null> {
+  private scrapeQuery<T>(name: string, sql: string): Promise<T[] | null> {
+    return this.scrape(name, async () => (await this.dataSource.query(sql)) as T[]);
+  }
+
+  private async scrape<T>(name: string, read: () => Promise<T>): Promise<T | null> {
     if (!this.dataSource.isInitialized) return null;
     try {
-      return (await this.dataSource.query(sql)) as T[];
+      return await read();
     } catch (error) {
       this.scrapeErrors.inc({ query: name });
       this.logger.warn({ msg: 'metrics query failed', query: name, error: String(error) });

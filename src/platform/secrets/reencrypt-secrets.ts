@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { SecretBox } from './secret-box';
+import { SECRET_CONTEXT } from './secret-context';
 
 export interface ReencryptResult {
   examined: number;
@@ -24,7 +25,8 @@ export async function reencryptSecrets(
   for (const row of onboardings) {
     result.examined++;
     if (!box.isStale(row.jwt_secret_ciphertext)) continue;
-    const sealed = box.encrypt(box.decrypt(row.jwt_secret_ciphertext, row.id), row.id);
+    const aad = SECRET_CONTEXT.jwtSecret(row.id);
+    const sealed = box.encrypt(box.decrypt(row.jwt_secret_ciphertext, aad), aad);
     await dataSource.query(
       `UPDATE onboarding SET jwt_secret_ciphertext = $1 WHERE id = $2 AND jwt_secret_ciphertext = $3`,
       [sealed, row.id, row.jwt_secret_ciphertext],
@@ -39,7 +41,7 @@ export async function reencryptSecrets(
   for (const row of steps) {
     result.examined++;
     if (!box.isStale(row.secret_ciphertext)) continue;
-    const aad = `${row.onboarding_id}:${row.name}`;
+    const aad = SECRET_CONTEXT.apiKeyToken(row.onboarding_id, row.name);
     const sealed = box.encrypt(box.decrypt(row.secret_ciphertext, aad), aad);
     await dataSource.query(
       `UPDATE onboarding_step SET secret_ciphertext = $1

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import type { OnboardingRequest } from '../../domain/onboarding-request';
+import { STEP_NAMES } from '../../domain/steps';
+import { WorkatoWorkspace } from '../../ports/workato-workspace.port';
+import type { OnboardingRun } from '../onboarding-run';
+import type { Created, Found, ProvisionStep } from '../saga-step';
+
+/**
+ * The API collection, in the event's project. Its undo is to keep it: Workato has no endpoint
+ * to delete an API collection, so one we created is marked RETAINED and a replay adopts it.
+ */
+@Injectable()
+export class ApiCollectionStep implements ProvisionStep {
+  readonly kind = 'API_COLLECTION' as const;
+
+  constructor(private readonly workspace: WorkatoWorkspace) {}
+
+  plan(request: OnboardingRequest) {
+    return [
+      {
+        name: STEP_NAMES.apiCollection,
+        naturalKey: `project:${request.projectId}/collection:${request.collection.name}`,
+      },
+    ];
+  }
+
+  mayPreexist(): boolean {
+    return true;
+  }
+
+  find(run: OnboardingRun): Promise<Found | null> {
+    const { projectId, collection } = run.onboarding.request;
+    return this.workspace.findApiCollection(
+      run.onboarding.managedUserId,
+      projectId,
+      collection.name,
+    );
+  }
+
+  create(run: OnboardingRun): Promise<Created> {
+    const { projectId, collection } = run.onboarding.request;
+    return this.workspace.createApiCollection(
+      run.onboarding.managedUserId,
+      projectId,
+      collection.name,
+    );
+  }
+
+  /** Someone else's collection of that name in the project is what the partner asked for. */
+  foundWithoutIntent(): 'adopt' {
+    return 'adopt';
+  }
+}
