@@ -3,20 +3,32 @@ import type {
   CallsResponse,
   FaultsResponse,
   ManagedUserSnapshot,
+  SandboxConfigUpdate,
   SandboxStateSnapshot,
   SandboxStatsResponse,
 } from './sandbox-control.routes';
 import type { CallRecord } from './sandbox.call-log';
 import type { FaultSpec, FaultView } from './sandbox.faults';
-import type { RateLimitConfig } from './sandbox.rate-limit';
+import type {
+  Family,
+  LimitName,
+  LimitUsage,
+  RateLimitConfig,
+  SandboxConfig,
+} from './sandbox.rate-limit';
 import type { SandboxSeed } from './sandbox.seed';
 
 export type {
   CallRecord,
+  Family,
   FaultSpec,
   FaultView,
+  LimitName,
+  LimitUsage,
   ManagedUserSnapshot,
   RateLimitConfig,
+  SandboxConfig,
+  SandboxConfigUpdate,
   SandboxStateSnapshot,
 };
 export type SandboxStats = SandboxStatsResponse;
@@ -100,7 +112,17 @@ export class SandboxControl {
     await this.call('DELETE', '/stats');
   }
 
-  async setConfig(config: Partial<RateLimitConfig>): Promise<RateLimitConfig> {
+  /** The effective rate limits and arrival jitter. */
+  async config(): Promise<SandboxConfig> {
+    return this.call('GET', '/config');
+  }
+
+  /**
+   * Changes the rate limits: `{ limits: 'workato' | 'off' | {...} }` replaces them all, other
+   * fields (`perSecond`, `perMinute`, `arrivalJitterMs`, and the older `rateLimitRps`,
+   * `portalRateLimitPerMinute`) change what they name. Answers the effective configuration.
+   */
+  async setConfig(config: SandboxConfigUpdate): Promise<SandboxConfig> {
     return this.call('PUT', '/config', config);
   }
 

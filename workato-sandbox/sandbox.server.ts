@@ -5,7 +5,18 @@ import { DEFAULT_SEED } from './default-seed';
 import { CallLog, CallRecord } from './sandbox.call-log';
 import { FaultAction, FaultRegistry } from './sandbox.faults';
 import { RawJson, RouteResult, SandboxHttpError } from './sandbox.http';
-import { RateLimitConfig, SandboxRateLimiter } from './sandbox.rate-limit';
+import {
+  familyOfPath,
+  jitterProblem,
+  limitsOf,
+  LimitsOption,
+  noPerMinute,
+  parseLimitsOption,
+  RateLimits,
+  RateLimitSettings,
+  rateProblem,
+  SandboxRateLimiter,
+} from './sandbox.rate-limit';
 import { matchRoute, RouteMatch } from './sandbox.routes';
 import { handleControl, SandboxRuntime } from './sandbox-control.routes';
 import { parseSeed, ParsedSandboxSeed, SandboxSeed } from './sandbox.seed';
@@ -14,6 +25,7 @@ import { SandboxStats } from './sandbox.stats';
 
 export { SandboxControl } from './sandbox-control.client';
 export type { SandboxSeed } from './sandbox.seed';
+export type { Family, LimitName, LimitsOption, LimitsSpec } from './sandbox.rate-limit';
 
 export interface SandboxOptions {
   /** 0 picks a free port. Default 0. */
@@ -25,12 +37,23 @@ export interface SandboxOptions {
   /** Default: the demo workspace of default-seed.ts. */
   seed?: SandboxSeed;
   /**
-   * Requests/second over all Workato endpoints; null (the default) is unlimited so tests and
-   * benchmarks are not slowed down. `npm run sandbox` uses Workato's documented 10.
+   * The rate limits: `'workato'` (the published ones, see sandbox.rate-limit.ts), `'off'`, or
+   * `{ perSecond, perMinute: { api_portals: 60, ... } }` (families left out have none).
+   * Default `'workato'`, unless one of the older options below is given.
+   */
+  limits?: LimitsOption;
+  /**
+   * Older options, still honoured when `limits` is not given: either one, even null, means
+   * perSecond = rateLimitRps and API portals per minute = portalRateLimitPerMinute (null or
+   * absent: none), and no other per-minute limit.
    */
   rateLimitRps?: number | null;
-  /** Requests/minute over portal endpoints; null (the default) is unlimited. */
   portalRateLimitPerMinute?: number | null;
+  /**
+   * Beyond the documents: counts each request as arriving up to this many ms earlier or later
+   * than it was received (uniformly at random), to model an uneven network. Default 0.
+   */
+  arrivalJitterMs?: number;
 }
 
 export interface RunningSandbox {
@@ -63,7 +86,7 @@ export class SandboxServer implements SandboxRuntime {
   constructor(
     readonly token: string,
     private readonly initialSeed: ParsedSandboxSeed,
-    private readonly initialLimits: RateLimitConfig,
+    private readonly initialLimits: RateLimitSettings,
   ) {
     this.expectedAuthorization = `Bearer ${token}`;
     this.limiter = new SandboxRateLimiter(initialLimits);
@@ -76,7 +99,7 @@ export class SandboxServer implements SandboxRuntime {
     this.faults.clear();
     this.calls.clear();
     this.stats.reset();
-    this.limiter.configure(this.initialLimits);
+    this.limiter.reset(this.initialLimits);
   }
 
   addSeed(seed: ParsedSandboxSeed): void {
@@ -151,13 +174,22 @@ export class SandboxServer implements SandboxRuntime {
     }
 
     const match = matchRoute(method, path);
-    const retryAfter = this.limiter.admit(match?.route.portal ?? false);
-    if (retryAfter > 0) {
+    const admission = this.limiter.admit(match ? match.route.family : familyOfPath(path));
+    if (!admission.admitted) {
       this.stats.rateLimitedRequest();
       call.rateLimited = true;
+      // Beyond the documents: they give no 429 body. `limit` and `limitDescription` say which
+      // limit was hit, so a test or a person reading a log knows which one to respect.
       finish(
-        { status: 429, body: { message: 'Too many requests' } },
-        { 'retry-after': String(retryAfter) },
+        {
+          status: 429,
+          body: {
+            message: 'Too many requests',
+            limit: admission.limit,
+            limitDescription: admission.description,
+          },
+        },
+        { 'retry-after': String(admission.retryAfterSeconds) },
       );
       return;
     }
@@ -233,10 +265,11 @@ export class SandboxServer implements SandboxRuntime {
 export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSandbox> {
   const token = opts.token ?? 'sandbox-token';
   const host = opts.host ?? '127.0.0.1';
-  const sandbox = new SandboxServer(token, parseSeed(opts.seed ?? DEFAULT_SEED), {
-    rateLimitRps: opts.rateLimitRps ?? null,
-    portalRateLimitPerMinute: opts.portalRateLimitPerMinute ?? null,
-  });
+  const sandbox = new SandboxServer(
+    token,
+    parseSeed(opts.seed ?? DEFAULT_SEED),
+    resolveLimitSettings(opts),
+  );
   const server: Server = createServer({ keepAliveTimeout: 10_000 }, sandbox.listener);
 
   await new Promise<void>((resolve, reject) => {
@@ -263,6 +296,37 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       return closed;
     },
   };
+}
+
+/**
+ * The limits startSandbox's options ask for: `limits` when given, otherwise the older
+ * rateLimitRps / portalRateLimitPerMinute when either is, otherwise Workato's published ones.
+ */
+export function resolveLimitSettings(opts: SandboxOptions): RateLimitSettings {
+  const problems: string[] = [];
+  const legacy = opts.rateLimitRps !== undefined || opts.portalRateLimitPerMinute !== undefined;
+  let limits: RateLimits = limitsOf('workato');
+  if (opts.limits !== undefined) {
+    if (legacy) problems.push('give limits or rateLimitRps/portalRateLimitPerMinute, not both');
+    const parsed = parseLimitsOption(opts.limits, 'limits');
+    if ('problems' in parsed)
+      problems.push(...parsed.problems.map((p) => `${p.field}: ${p.message}`));
+    else limits = parsed.limits;
+  } else if (legacy) {
+    for (const field of ['rateLimitRps', 'portalRateLimitPerMinute'] as const) {
+      const problem = rateProblem(opts[field] ?? null);
+      if (problem) problems.push(`${field}: ${problem}`);
+    }
+    limits = {
+      perSecond: opts.rateLimitRps ?? null,
+      perMinute: { ...noPerMinute(), api_portals: opts.portalRateLimitPerMinute ?? null },
+    };
+  }
+  const arrivalJitterMs = opts.arrivalJitterMs ?? 0;
+  const jitter = jitterProblem(arrivalJitterMs);
+  if (jitter) problems.push(`arrivalJitterMs: ${jitter}`);
+  if (problems.length > 0) throw new Error(`startSandbox: ${problems.join('; ')}`);
+  return { ...limits, arrivalJitterMs };
 }
 
 /** Accepts any capitalisation of the scheme and extra spaces, as Rails' token parser does. */
