@@ -5,6 +5,7 @@ import { DEFAULT_SEED } from './default-seed';
 import { CallLog, CallRecord } from './sandbox.call-log';
 import { FaultAction, FaultRegistry } from './sandbox.faults';
 import { RawJson, RouteResult, SandboxHttpError } from './sandbox.http';
+import { readStateFile, StateFileWriter } from './sandbox.persistence';
 import {
   familyOfPath,
   jitterProblem,
@@ -54,6 +55,13 @@ export interface SandboxOptions {
    * than it was received (uniformly at random), to model an uneven network. Default 0.
    */
   arrivalJitterMs?: number;
+  /**
+   * Keeps the state in this JSON file: loaded at start when it exists, rewritten after every
+   * change (atomically, at most every 200 ms, and on close). Default: in memory only.
+   */
+  stateFile?: string;
+  /** With `stateFile`: start from the seed whatever the file holds (ids keep counting). */
+  resetState?: boolean;
 }
 
 export interface RunningSandbox {
@@ -90,7 +98,11 @@ export class SandboxServer implements SandboxRuntime {
   ) {
     this.expectedAuthorization = `Bearer ${token}`;
     this.limiter = new SandboxRateLimiter(initialLimits);
-    this.state.applySeed(initialSeed);
+  }
+
+  /** The workspaces of the seed; ids keep counting. */
+  applyInitialSeed(): void {
+    this.state.applySeed(this.initialSeed);
   }
 
   reset(): void {
@@ -270,15 +282,38 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     parseSeed(opts.seed ?? DEFAULT_SEED),
     resolveLimitSettings(opts),
   );
-  const server: Server = createServer({ keepAliveTimeout: 10_000 }, sandbox.listener);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  let writer: StateFileWriter | null = null;
+  if (opts.stateFile !== undefined) {
+    const persisted = readStateFile(opts.stateFile);
+    if (persisted && !opts.resetState) {
+      sandbox.state.importState(persisted);
+    } else {
+      if (persisted) sandbox.state.advanceIds(persisted.nextId);
+      sandbox.applyInitialSeed();
+    }
+    writer = new StateFileWriter(opts.stateFile, sandbox.state);
+    writer.attach();
+    // The file exists (and says where ids are) from the start, not from the first change.
+    writer.schedule();
+    await writer.flush();
+  } else {
+    sandbox.applyInitialSeed();
+  }
+
+  const server: Server = createServer({ keepAliveTimeout: 10_000 }, sandbox.listener);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await writer?.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
@@ -292,7 +327,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
         sandbox.abortPending();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      });
+      }).finally(() => writer?.close());
       return closed;
     },
   };
