@@ -6,6 +6,7 @@ import type {
   SandboxConfigUpdate,
   SandboxStateSnapshot,
   SandboxStatsResponse,
+  TokenResponse,
 } from './sandbox-control.routes';
 import type { CallRecord } from './sandbox.call-log';
 import type { FaultSpec, FaultView } from './sandbox.faults';
@@ -30,6 +31,7 @@ export type {
   SandboxConfig,
   SandboxConfigUpdate,
   SandboxStateSnapshot,
+  TokenResponse,
 };
 export type SandboxStats = SandboxStatsResponse;
 
@@ -124,6 +126,21 @@ export class SandboxControl {
    */
   async setConfig(config: SandboxConfigUpdate): Promise<SandboxConfig> {
     return this.call('PUT', '/config', config);
+  }
+
+  /** Makes `token` the only token the Workato endpoints accept. */
+  async setToken(token: string): Promise<void> {
+    await this.call('PUT', '/token', { token });
+  }
+
+  /** Refuses every token (401) until setToken; as when an account has moved data center. */
+  async revokeToken(): Promise<void> {
+    await this.call('DELETE', '/token');
+  }
+
+  /** Whether a token is accepted at all (false after revokeToken). */
+  async tokenStatus(): Promise<TokenResponse> {
+    return this.call('GET', '/token');
   }
 
   private async call<T>(

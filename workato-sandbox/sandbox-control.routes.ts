@@ -28,11 +28,14 @@ export interface SandboxRuntime {
   readonly stats: SandboxStats;
   readonly limiter: SandboxRateLimiter;
   /**
-   * Back to the start: the initial seed, no faults, no calls, zero stats, the initial rate
-   * limits with empty windows.
+   * Back to the start: the initial seed (ids keep counting), no faults, no calls, zero stats,
+   * the initial rate limits with empty windows, the initial token.
    */
   reset(): void;
   addSeed(seed: ParsedSandboxSeed): void;
+  /** A token to accept from now on (the only one), or null to refuse every token. */
+  setToken(token: string | null): void;
+  readonly tokenRefused: boolean;
 }
 
 export interface ManagedUserSnapshot {
@@ -84,6 +87,11 @@ export interface SandboxConfigUpdate {
   arrivalJitterMs?: number;
   rateLimitRps?: number | null;
   portalRateLimitPerMinute?: number | null;
+}
+
+export interface TokenResponse {
+  /** False while every token is refused. */
+  accepting: boolean;
 }
 
 export interface CallsResponse {
@@ -149,6 +157,14 @@ export function handleControl(
     case 'PUT /config':
       rt.limiter.configure(parseConfigUpdate(body, rt.limiter.settingsNow()));
       return ok<SandboxConfig>(rt.limiter.current());
+    case 'GET /token':
+      return ok<TokenResponse>({ accepting: !rt.tokenRefused });
+    case 'PUT /token':
+      rt.setToken(parseToken(body));
+      return ok<TokenResponse>({ accepting: true });
+    case 'DELETE /token':
+      rt.setToken(null);
+      return ok<TokenResponse>({ accepting: false });
   }
   const faultId = /^DELETE \/faults\/(\d+)$/.exec(route);
   if (faultId) {
@@ -228,6 +244,18 @@ function parseConfigUpdate(input: unknown, current: RateLimitSettings): RateLimi
   }
   if (Object.keys(errors).length > 0) throw SandboxHttpError.validation(errors);
   return next;
+}
+
+function parseToken(input: unknown): string {
+  const token =
+    input !== null && typeof input === 'object' && !Array.isArray(input)
+      ? (input as Record<string, unknown>).token
+      : undefined;
+  if (typeof token !== 'string' || token === '')
+    throw SandboxHttpError.validation({ token: ["can't be blank"] });
+  if (!/^\S+$/.test(token))
+    throw SandboxHttpError.validation({ token: ['must not contain spaces'] });
+  return token;
 }
 
 function snapshot(state: SandboxState, managedUserId: string | null): SandboxStateSnapshot {

@@ -67,7 +67,8 @@ export interface SandboxOptions {
 export interface RunningSandbox {
   url: string;
   port: number;
-  token: string;
+  /** The token the sandbox accepts now (the last one set, when the control API refused all). */
+  readonly token: string;
   close(): Promise<void>;
 }
 
@@ -78,8 +79,10 @@ const CONTROL_PREFIX = '/__sandbox';
 type ParsedBody = { ok: true; value: unknown } | { ok: false; raw: string; error: string };
 
 /**
- * A stand-in for Workato's Embedded API platform: the endpoints of the reference docs over
- * in-memory state, plus a control API under /__sandbox for tests (faults, call log, state).
+ * A stand-in for Workato's Embedded API platform, one Workato account: the endpoints of the
+ * reference docs over in-memory state (optionally kept in a state file), behind a bearer token
+ * and Workato's published rate limits, plus a control API under /__sandbox for tests (faults,
+ * call log, state, stats, limits, token). docs/sandbox.md describes it all.
  */
 export class SandboxServer implements SandboxRuntime {
   readonly state = new SandboxState();
@@ -89,15 +92,25 @@ export class SandboxServer implements SandboxRuntime {
   readonly limiter: SandboxRateLimiter;
   /** Aborts pending injected delays on close, so no timer outlives the server. */
   private readonly closing = new AbortController();
-  private readonly expectedAuthorization: string;
+  /** Null while the control API refuses every token. */
+  private acceptedToken: string | null;
+  private lastToken: string;
+  private expectedAuthorization: string | null;
 
   constructor(
-    readonly token: string,
+    private readonly initialToken: string,
     private readonly initialSeed: ParsedSandboxSeed,
     private readonly initialLimits: RateLimitSettings,
   ) {
-    this.expectedAuthorization = `Bearer ${token}`;
+    this.acceptedToken = initialToken;
+    this.lastToken = initialToken;
+    this.expectedAuthorization = `Bearer ${initialToken}`;
     this.limiter = new SandboxRateLimiter(initialLimits);
+  }
+
+  /** The token accepted now, or the last one accepted while every token is refused. */
+  get token(): string {
+    return this.lastToken;
   }
 
   /** The workspaces of the seed; ids keep counting. */
@@ -112,6 +125,22 @@ export class SandboxServer implements SandboxRuntime {
     this.calls.clear();
     this.stats.reset();
     this.limiter.reset(this.initialLimits);
+    this.setToken(this.initialToken);
+  }
+
+  /**
+   * Beyond the documents: the control API's token switch, to test a token rotation or a move
+   * of the account to another data center (000: tokens are account-scoped). A string makes it
+   * the only token accepted; null refuses every token until one is set again.
+   */
+  setToken(token: string | null): void {
+    this.acceptedToken = token;
+    if (token !== null) this.lastToken = token;
+    this.expectedAuthorization = token === null ? null : `Bearer ${token}`;
+  }
+
+  get tokenRefused(): boolean {
+    return this.acceptedToken === null;
   }
 
   addSeed(seed: ParsedSandboxSeed): void {
@@ -180,7 +209,12 @@ export class SandboxServer implements SandboxRuntime {
       send(res, result.status, result.body, headers);
     };
 
-    if (req.headers.authorization !== this.expectedAuthorization && !hasBearer(req, this.token)) {
+    // A missing, wrong or refused token all get the same answer, as an unknown token does.
+    if (
+      this.acceptedToken === null ||
+      (req.headers.authorization !== this.expectedAuthorization &&
+        !hasBearer(req, this.acceptedToken))
+    ) {
       finish({ status: 401, body: { message: 'Unauthorized' } });
       return;
     }
@@ -276,6 +310,8 @@ export class SandboxServer implements SandboxRuntime {
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSandbox> {
   const token = opts.token ?? 'sandbox-token';
+  if (!/^\S+$/.test(token))
+    throw new Error('startSandbox: token must be non-empty, without spaces');
   const host = opts.host ?? '127.0.0.1';
   const sandbox = new SandboxServer(
     token,
@@ -321,7 +357,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    token,
+    get token() {
+      return sandbox.token;
+    },
     close: () => {
       closed ??= new Promise<void>((resolve, reject) => {
         sandbox.abortPending();
