@@ -155,7 +155,8 @@ const ROUTES: Route[] = [
     return success();
   }),
   // 001's quick reference lists refresh_secret as POST, its detailed section (and 003) as PUT.
-  // Which one a real account honours is unknown, so both are accepted.
+  // Which one a real account honours is unknown, so both are accepted (beyond the documents:
+  // each one documents only one of them).
   route(['PUT', 'POST'], `${KEY}/refresh_secret`, 'api_clients', (ctx) => {
     const { key } = apiKey(ctx);
     if (key.authToken === null) {

@@ -341,8 +341,8 @@ export class SandboxState {
       endpointIds: [],
     };
     mu.collections.set(id, collection);
-    // Workato creates endpoints from recipes, which the Embedded API cannot do; two inactive
-    // sample endpoints per collection let the enable/disable calls be exercised.
+    // Beyond the documents: Workato creates endpoints from recipes, which the Embedded API
+    // cannot do; two inactive sample endpoints per collection let enable/disable be exercised.
     for (const [method, path, label] of [
       ['GET', 'records/search', 'search'],
       ['POST', 'records', 'create'],
