@@ -1,69 +1,33 @@
-import { DEFAULT_SEED } from './default-seed';
-import { startSandbox } from './sandbox.server';
-import { loadSeedFile, SandboxSeed } from './sandbox.seed';
+import { parseSandboxEnv, RunningAccount, startAccounts } from './sandbox.env';
 
 /**
  * `npm run sandbox`: the Workato sandbox on its own, for trying the API by hand or pointing a
- * locally started orchestrator at it. Defaults mirror Workato's documented limits.
+ * locally started orchestrator at it; one sandbox per Workato account (SANDBOX_ACCOUNTS), or a
+ * single one. Workato's published rate limits are on unless SANDBOX_LIMITS=off. The environment
+ * is described in sandbox.env.ts and docs/sandbox.md.
  */
-function rateLimit(name: string, raw: string | undefined, fallback: number): number | null {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  if (raw.trim().toLowerCase() === 'unlimited') return null;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new Error(`${name} must be a positive number or "unlimited", got "${raw}"`);
-  }
-  return value;
-}
-
-function port(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return 4010;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) {
-    throw new Error(`SANDBOX_PORT must be a port number, got "${raw}"`);
-  }
-  return value;
-}
-
 async function main(): Promise<void> {
-  const env = process.env;
-  const seed: SandboxSeed = env.SANDBOX_SEED_FILE
-    ? loadSeedFile(env.SANDBOX_SEED_FILE)
-    : DEFAULT_SEED;
-  const sandbox = await startSandbox({
-    port: port(env.SANDBOX_PORT),
-    host: env.SANDBOX_HOST || '127.0.0.1',
-    token: env.SANDBOX_TOKEN || 'sandbox-token',
-    seed,
-    rateLimitRps: rateLimit('SANDBOX_RATE_LIMIT_RPS', env.SANDBOX_RATE_LIMIT_RPS, 10),
-    portalRateLimitPerMinute: rateLimit(
-      'SANDBOX_PORTAL_RATE_LIMIT_PER_MINUTE',
-      env.SANDBOX_PORTAL_RATE_LIMIT_PER_MINUTE,
-      60,
-    ),
-  });
-  const ids = seed.managedUsers.map((mu) =>
-    mu.externalId ? `${mu.id} (E${mu.externalId})` : String(mu.id),
-  );
-  process.stdout.write(
-    [
-      `Workato sandbox listening on ${sandbox.url}`,
-      `  bearer token:   ${sandbox.token}`,
-      `  managed users:  ${ids.join(', ')}`,
-      `  control API:    ${sandbox.url}/__sandbox/state`,
-      '',
-    ].join('\n'),
-  );
+  const config = parseSandboxEnv(process.env);
+  const accounts: RunningAccount[] = await startAccounts(config);
+  process.stdout.write(accounts.map((a) => `${a.line}\n`).join(''));
 
+  let stopping = false;
   const stop = (): void => {
-    void sandbox.close().then(() => process.exit(0));
+    if (stopping) return;
+    stopping = true;
+    // Closing writes each state file one last time.
+    void Promise.allSettled(accounts.map((a) => a.sandbox.close())).then((results) => {
+      const failed = results.filter((r) => r.status === 'rejected');
+      for (const r of failed) process.stderr.write(`${String(r.reason)}\n`);
+      process.exit(failed.length > 0 ? 1 : 0);
+    });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   // Started by `npm start` (src/platform/local/local-sandbox.ts): go when the service has gone, even if
   // it was killed without a chance to stop us.
-  const parent = Number(env.SANDBOX_PARENT_PID);
-  if (Number.isInteger(parent) && parent > 0)
+  const parent = config.parentPid;
+  if (parent !== null)
     setInterval(() => {
       try {
         process.kill(parent, 0);

@@ -3,21 +3,35 @@ import type {
   CallsResponse,
   FaultsResponse,
   ManagedUserSnapshot,
+  SandboxConfigUpdate,
   SandboxStateSnapshot,
   SandboxStatsResponse,
+  TokenResponse,
 } from './sandbox-control.routes';
 import type { CallRecord } from './sandbox.call-log';
 import type { FaultSpec, FaultView } from './sandbox.faults';
-import type { RateLimitConfig } from './sandbox.rate-limit';
+import type {
+  Family,
+  LimitName,
+  LimitUsage,
+  RateLimitConfig,
+  SandboxConfig,
+} from './sandbox.rate-limit';
 import type { SandboxSeed } from './sandbox.seed';
 
 export type {
   CallRecord,
+  Family,
   FaultSpec,
   FaultView,
+  LimitName,
+  LimitUsage,
   ManagedUserSnapshot,
   RateLimitConfig,
+  SandboxConfig,
+  SandboxConfigUpdate,
   SandboxStateSnapshot,
+  TokenResponse,
 };
 export type SandboxStats = SandboxStatsResponse;
 
@@ -100,8 +114,33 @@ export class SandboxControl {
     await this.call('DELETE', '/stats');
   }
 
-  async setConfig(config: Partial<RateLimitConfig>): Promise<RateLimitConfig> {
+  /** The effective rate limits and arrival jitter. */
+  async config(): Promise<SandboxConfig> {
+    return this.call('GET', '/config');
+  }
+
+  /**
+   * Changes the rate limits: `{ limits: 'workato' | 'off' | {...} }` replaces them all, other
+   * fields (`perSecond`, `perMinute`, `arrivalJitterMs`, and the older `rateLimitRps`,
+   * `portalRateLimitPerMinute`) change what they name. Answers the effective configuration.
+   */
+  async setConfig(config: SandboxConfigUpdate): Promise<SandboxConfig> {
     return this.call('PUT', '/config', config);
+  }
+
+  /** Makes `token` the only token the Workato endpoints accept. */
+  async setToken(token: string): Promise<void> {
+    await this.call('PUT', '/token', { token });
+  }
+
+  /** Refuses every token (401) until setToken; as when an account has moved data center. */
+  async revokeToken(): Promise<void> {
+    await this.call('DELETE', '/token');
+  }
+
+  /** Whether a token is accepted at all (false after revokeToken). */
+  async tokenStatus(): Promise<TokenResponse> {
+    return this.call('GET', '/token');
   }
 
   private async call<T>(

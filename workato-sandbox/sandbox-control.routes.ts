@@ -3,7 +3,19 @@ import { CallLog, CallRecord } from './sandbox.call-log';
 import { FaultRegistry, FaultView } from './sandbox.faults';
 import { RouteResult, SandboxHttpError } from './sandbox.http';
 import { presentClient, presentCollection, presentEndpoint, presentKey } from './sandbox.presenter';
-import { RateLimitConfig, SandboxRateLimiter } from './sandbox.rate-limit';
+import {
+  FAMILIES,
+  Family,
+  jitterProblem,
+  LimitName,
+  LimitUsage,
+  parseLimitsOption,
+  parsePerMinute,
+  RateLimitSettings,
+  rateProblem,
+  SandboxConfig,
+  SandboxRateLimiter,
+} from './sandbox.rate-limit';
 import { parseSeed, ParsedSandboxSeed, SandboxSeedError } from './sandbox.seed';
 import { ManagedUserRecord, PortalKind, SandboxState } from './sandbox.state';
 import { SandboxStats, SandboxStatsView } from './sandbox.stats';
@@ -15,9 +27,15 @@ export interface SandboxRuntime {
   readonly calls: CallLog;
   readonly stats: SandboxStats;
   readonly limiter: SandboxRateLimiter;
-  /** Back to the start: the initial seed, no faults, no calls, the initial rate limits. */
+  /**
+   * Back to the start: the initial seed (ids keep counting), no faults, no calls, zero stats,
+   * the initial rate limits with empty windows, the initial token.
+   */
   reset(): void;
   addSeed(seed: ParsedSandboxSeed): void;
+  /** A token to accept from now on (the only one), or null to refuse every token. */
+  setToken(token: string | null): void;
+  readonly tokenRefused: boolean;
 }
 
 export interface ManagedUserSnapshot {
@@ -48,7 +66,32 @@ export interface SandboxStateSnapshot {
 }
 
 export interface SandboxStatsResponse extends SandboxStatsView {
-  config: RateLimitConfig;
+  /** Per limit (`overall` per second, then each family per minute): 429s caused and peak. */
+  limits: Record<LimitName, LimitUsage>;
+  config: SandboxConfig;
+}
+
+/**
+ * What PUT /__sandbox/config accepts. `limits` replaces every limit (families it leaves out
+ * have none); the other fields change only what they name, after `limits` when both are given.
+ * `rateLimitRps` and `portalRateLimitPerMinute` are the older names of `perSecond` and
+ * `perMinute.api_portals`.
+ */
+export interface SandboxConfigUpdate {
+  limits?:
+    | 'workato'
+    | 'off'
+    | { perSecond?: number | null; perMinute?: Partial<Record<Family, number | null>> };
+  perSecond?: number | null;
+  perMinute?: Partial<Record<Family, number | null>>;
+  arrivalJitterMs?: number;
+  rateLimitRps?: number | null;
+  portalRateLimitPerMinute?: number | null;
+}
+
+export interface TokenResponse {
+  /** False while every token is refused. */
+  accepting: boolean;
 }
 
 export interface CallsResponse {
@@ -62,7 +105,10 @@ export interface FaultsResponse {
 
 const PREFIX = '/__sandbox';
 
-/** The control API: unauthenticated, unlogged, never rate-limited or fault-injected. */
+/**
+ * The control API: unauthenticated, unlogged, never rate-limited or fault-injected. All of it is
+ * beyond the documents: Workato has nothing like it.
+ */
 export function handleControl(
   rt: SandboxRuntime,
   method: string,
@@ -97,15 +143,28 @@ export function handleControl(
     case 'GET /state':
       return ok<SandboxStateSnapshot>(snapshot(rt.state, query.get('managedUserId')));
     case 'GET /stats':
-      return ok<SandboxStatsResponse>({ ...rt.stats.view(), config: rt.limiter.current() });
+      return ok<SandboxStatsResponse>({
+        ...rt.stats.view(),
+        limits: rt.limiter.usage(),
+        config: rt.limiter.current(),
+      });
     case 'DELETE /stats':
       rt.stats.reset();
+      rt.limiter.resetUsage();
       return ok({ success: true });
     case 'GET /config':
-      return ok(rt.limiter.current());
+      return ok<SandboxConfig>(rt.limiter.current());
     case 'PUT /config':
-      rt.limiter.configure(parseRateLimitConfig(body, rt.limiter.current()));
-      return ok(rt.limiter.current());
+      rt.limiter.configure(parseConfigUpdate(body, rt.limiter.settingsNow()));
+      return ok<SandboxConfig>(rt.limiter.current());
+    case 'GET /token':
+      return ok<TokenResponse>({ accepting: !rt.tokenRefused });
+    case 'PUT /token':
+      rt.setToken(parseToken(body));
+      return ok<TokenResponse>({ accepting: true });
+    case 'DELETE /token':
+      rt.setToken(null);
+      return ok<TokenResponse>({ accepting: false });
   }
   const faultId = /^DELETE \/faults\/(\d+)$/.exec(route);
   if (faultId) {
@@ -130,22 +189,73 @@ function seed(rt: SandboxRuntime, body: unknown): RouteResult {
   }
 }
 
-function parseRateLimitConfig(input: unknown, current: RateLimitConfig): RateLimitConfig {
+function parseConfigUpdate(input: unknown, current: RateLimitSettings): RateLimitSettings {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw SandboxHttpError.badRequest('Request body must be a JSON object');
   }
   const body = input as Record<string, unknown>;
-  const next = { ...current };
   const errors: Record<string, string[]> = {};
-  for (const field of ['rateLimitRps', 'portalRateLimitPerMinute'] as const) {
+  const fail = (field: string, message: string): void => {
+    (errors[field] ??= []).push(message);
+  };
+  const known = [
+    'limits',
+    'perSecond',
+    'perMinute',
+    'arrivalJitterMs',
+    'rateLimitRps',
+    'portalRateLimitPerMinute',
+  ];
+  for (const key of Object.keys(body)) if (!known.includes(key)) fail(key, 'is not a field');
+  if ('perSecond' in body && 'rateLimitRps' in body)
+    fail('rateLimitRps', 'give perSecond or rateLimitRps, not both');
+  const perMinuteObject = body.perMinute as Record<string, unknown> | undefined;
+  if ('portalRateLimitPerMinute' in body && perMinuteObject?.api_portals !== undefined)
+    fail('portalRateLimitPerMinute', 'give perMinute.api_portals or this, not both');
+
+  const next: RateLimitSettings = { ...current, perMinute: { ...current.perMinute } };
+  if ('limits' in body) {
+    const parsed = parseLimitsOption(body.limits, 'limits');
+    if ('problems' in parsed) for (const p of parsed.problems) fail(p.field, p.message);
+    else Object.assign(next, parsed.limits);
+  }
+  for (const [field, apply] of [
+    ['perSecond', (v: number | null) => (next.perSecond = v)],
+    ['rateLimitRps', (v: number | null) => (next.perSecond = v)],
+    ['portalRateLimitPerMinute', (v: number | null) => (next.perMinute.api_portals = v)],
+  ] as const) {
     if (!(field in body)) continue;
-    const value = body[field];
-    if (value === null) next[field] = null;
-    else if (typeof value === 'number' && Number.isFinite(value) && value > 0) next[field] = value;
-    else errors[field] = ['must be a positive number or null'];
+    const problem = rateProblem(body[field]);
+    if (problem) fail(field, problem);
+    else apply(body[field] as number | null);
+  }
+  if ('perMinute' in body) {
+    const parsed = parsePerMinute(body.perMinute, 'perMinute');
+    if ('problems' in parsed) for (const p of parsed.problems) fail(p.field, p.message);
+    else
+      for (const family of FAMILIES)
+        if (parsed.perMinute[family] !== undefined)
+          next.perMinute[family] = parsed.perMinute[family] as number | null;
+  }
+  if ('arrivalJitterMs' in body) {
+    const problem = jitterProblem(body.arrivalJitterMs);
+    if (problem) fail('arrivalJitterMs', problem);
+    else next.arrivalJitterMs = body.arrivalJitterMs as number;
   }
   if (Object.keys(errors).length > 0) throw SandboxHttpError.validation(errors);
   return next;
+}
+
+function parseToken(input: unknown): string {
+  const token =
+    input !== null && typeof input === 'object' && !Array.isArray(input)
+      ? (input as Record<string, unknown>).token
+      : undefined;
+  if (typeof token !== 'string' || token === '')
+    throw SandboxHttpError.validation({ token: ["can't be blank"] });
+  if (!/^\S+$/.test(token))
+    throw SandboxHttpError.validation({ token: ['must not contain spaces'] });
+  return token;
 }
 
 function snapshot(state: SandboxState, managedUserId: string | null): SandboxStateSnapshot {

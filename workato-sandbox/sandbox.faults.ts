@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SandboxHttpError } from './sandbox.http';
+import { mulberry32 } from './sandbox.random';
 
 /**
  * Injected misbehaviour, for testing how the orchestrator survives a flaky Workato. A fault
@@ -184,15 +185,4 @@ function compiles(pattern: string): boolean {
   } catch {
     return false;
   }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

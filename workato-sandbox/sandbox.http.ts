@@ -48,7 +48,8 @@ export interface Page<T> {
 
 /**
  * Workato documents page (default 1) and per_page (default 100, max 100). Out-of-range values
- * are clamped rather than rejected, the way Rails' pagination helpers behave.
+ * are clamped rather than rejected, the way Rails' pagination helpers behave (beyond the
+ * documents: they do not say what happens out of range).
  *
  * Takes the collection rather than an array so page 1 of a large workspace costs 100 items,
  * not a copy of the whole map.

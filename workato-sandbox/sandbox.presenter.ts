@@ -119,7 +119,10 @@ export function presentKey(k: KeyRecord, options: { reveal: boolean }): Record<s
   };
 }
 
-/** `kind` is a sandbox-only fact (see the seed); the documented portal shape does not carry it. */
+/**
+ * Beyond the documents: `kind` is a sandbox-only fact (see the seed); the documented portal
+ * shape does not carry it, so it is not presented.
+ */
 export function presentPortal(mu: ManagedUserRecord, p: PortalRecord): Record<string, unknown> {
   return {
     id: p.id,

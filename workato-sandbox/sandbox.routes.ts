@@ -1,4 +1,5 @@
 import { paginate, RawJson, RouteResult, SandboxHttpError } from './sandbox.http';
+import type { Family } from './sandbox.rate-limit';
 import {
   clientJson,
   presentClient,
@@ -32,8 +33,8 @@ export interface RouteContext {
 export interface Route {
   methods: readonly string[];
   segments: readonly string[];
-  /** Portal endpoints have their own, stricter per-minute limit. */
-  portal: boolean;
+  /** The rate-limit family the route counts against (see sandbox.rate-limit.ts). */
+  family: Family;
   handle(ctx: RouteContext): RouteResult;
 }
 
@@ -56,12 +57,12 @@ const success = (): RouteResult => ok({ success: true });
  * and access-profile endpoints are left out on purpose: the orchestrator must not use them.
  */
 const ROUTES: Route[] = [
-  route('GET', `${MU}/api_collections`, (ctx) => {
+  route('GET', `${MU}/api_collections`, 'api_collections', (ctx) => {
     const mu = managedUser(ctx);
     const page = paginate(mu.collections, ctx.query);
     return ok({ result: page.items.map(presentCollection) });
   }),
-  route('POST', `${MU}/api_collections`, (ctx) => {
+  route('POST', `${MU}/api_collections`, 'api_collections', (ctx) => {
     const mu = managedUser(ctx);
     const input = validateCollectionCreate(mu, ctx.body, ctx.query.get('project_id'));
     // Duplicate names are accepted, as Workato does; finding an existing collection before
@@ -70,7 +71,7 @@ const ROUTES: Route[] = [
       presentCreatedCollection(ctx.state.createCollection(mu, input.name, input.projectId)),
     );
   }),
-  route('GET', `${MU}/api_endpoints`, (ctx) => {
+  route('GET', `${MU}/api_endpoints`, 'api_endpoints', (ctx) => {
     const mu = managedUser(ctx);
     const collectionId = ctx.query.get('api_collection_id');
     let endpoints: EndpointRecord[] | Map<number, EndpointRecord> = mu.endpoints;
@@ -84,10 +85,14 @@ const ROUTES: Route[] = [
     }
     return ok({ result: paginate(endpoints, ctx.query).items.map(presentEndpoint) });
   }),
-  route('PUT', `${MU}/api_endpoints/:endpoint/enable`, (ctx) => setEndpoint(ctx, true)),
-  route('PUT', `${MU}/api_endpoints/:endpoint/disable`, (ctx) => setEndpoint(ctx, false)),
+  route('PUT', `${MU}/api_endpoints/:endpoint/enable`, 'api_endpoints', (ctx) =>
+    setEndpoint(ctx, true),
+  ),
+  route('PUT', `${MU}/api_endpoints/:endpoint/disable`, 'api_endpoints', (ctx) =>
+    setEndpoint(ctx, false),
+  ),
 
-  route('GET', `${MU_V2}/api_clients`, (ctx) => {
+  route('GET', `${MU_V2}/api_clients`, 'api_clients', (ctx) => {
     const mu = managedUser(ctx);
     const page = paginate(mu.clients, ctx.query);
     // Pages of a hundred clients are the heaviest answers the sandbox gives; each client's JSON
@@ -99,27 +104,27 @@ const ROUTES: Route[] = [
       ),
     );
   }),
-  route('POST', `${MU_V2}/api_clients`, (ctx) => {
+  route('POST', `${MU_V2}/api_clients`, 'api_clients', (ctx) => {
     const mu = managedUser(ctx);
     const client = ctx.state.createClient(mu, validateClientPayload(mu, ctx.body));
     return ok({ data: presentClient(mu, client, { withKeys: false }) });
   }),
-  route('GET', CLIENT, (ctx) => {
+  route('GET', CLIENT, 'api_clients', (ctx) => {
     const { mu, client } = apiClient(ctx);
     return ok({ data: presentClient(mu, client, { withKeys: true }) });
   }),
-  route('PUT', CLIENT, (ctx) => {
+  route('PUT', CLIENT, 'api_clients', (ctx) => {
     const { mu, client } = apiClient(ctx);
     ctx.state.updateClient(client, validateClientPayload(mu, ctx.body, client));
     return ok({ data: presentClient(mu, client, { withKeys: true }) });
   }),
-  route('DELETE', CLIENT, (ctx) => {
+  route('DELETE', CLIENT, 'api_clients', (ctx) => {
     const { mu, client } = apiClient(ctx);
     ctx.state.deleteClient(mu, client);
     return success();
   }),
 
-  route('GET', `${CLIENT}/api_keys`, (ctx) => {
+  route('GET', `${CLIENT}/api_keys`, 'api_clients', (ctx) => {
     const { client } = apiClient(ctx);
     const page = paginate(client.keys, ctx.query);
     return ok({
@@ -129,29 +134,30 @@ const ROUTES: Route[] = [
       per_page: page.perPage,
     });
   }),
-  route('POST', `${CLIENT}/api_keys`, (ctx) => {
+  route('POST', `${CLIENT}/api_keys`, 'api_clients', (ctx) => {
     const { client } = apiClient(ctx);
     const key = ctx.state.createKey(client, validateKeyCreate(ctx.body));
     return ok({ data: presentKey(key, { reveal: true }) });
   }),
-  route('PUT', KEY, (ctx) => {
+  route('PUT', KEY, 'api_clients', (ctx) => {
     const { key } = apiKey(ctx);
     ctx.state.updateKey(key, validateKeyUpdate(ctx.body));
     return ok({ data: presentKey(key, { reveal: false }) });
   }),
-  route('PUT', `${KEY}/enable`, (ctx) => {
+  route('PUT', `${KEY}/enable`, 'api_clients', (ctx) => {
     const { client, key } = apiKey(ctx);
     ctx.state.setKeyActive(client, key, true);
     return success();
   }),
-  route('PUT', `${KEY}/disable`, (ctx) => {
+  route('PUT', `${KEY}/disable`, 'api_clients', (ctx) => {
     const { client, key } = apiKey(ctx);
     ctx.state.setKeyActive(client, key, false);
     return success();
   }),
   // 001's quick reference lists refresh_secret as POST, its detailed section (and 003) as PUT.
-  // Which one a real account honours is unknown, so both are accepted.
-  route(['PUT', 'POST'], `${KEY}/refresh_secret`, (ctx) => {
+  // Which one a real account honours is unknown, so both are accepted (beyond the documents:
+  // each one documents only one of them).
+  route(['PUT', 'POST'], `${KEY}/refresh_secret`, 'api_clients', (ctx) => {
     const { key } = apiKey(ctx);
     if (key.authToken === null) {
       throw SandboxHttpError.badRequest(
@@ -161,27 +167,22 @@ const ROUTES: Route[] = [
     ctx.state.refreshKeySecret(key);
     return ok({ data: presentKey(key, { reveal: true }) });
   }),
-  route('DELETE', KEY, (ctx) => {
+  route('DELETE', KEY, 'api_clients', (ctx) => {
     const { client, key } = apiKey(ctx);
     ctx.state.deleteKey(client, key);
     return success();
   }),
 
-  route(
-    'GET',
-    `${MU_V2}/api_portals`,
-    (ctx) => {
-      const mu = managedUser(ctx);
-      const page = paginate(mu.portals, ctx.query);
-      return ok({
-        data: page.items.map((p) => presentPortal(mu, p)),
-        count: page.count,
-        page: page.page,
-        per_page: page.perPage,
-      });
-    },
-    { portal: true },
-  ),
+  route('GET', `${MU_V2}/api_portals`, 'api_portals', (ctx) => {
+    const mu = managedUser(ctx);
+    const page = paginate(mu.portals, ctx.query);
+    return ok({
+      data: page.items.map((p) => presentPortal(mu, p)),
+      count: page.count,
+      page: page.page,
+      per_page: page.perPage,
+    });
+  }),
 ];
 
 /** Routes indexed by segment count, so a lookup compares against a handful of candidates. */
@@ -190,6 +191,15 @@ for (const r of ROUTES) {
   const list = BY_LENGTH.get(r.segments.length) ?? [];
   list.push(r);
   BY_LENGTH.set(r.segments.length, list);
+}
+
+/** Every route with its path pattern and family, for tests and docs. */
+export function routeTable(): { methods: readonly string[]; pattern: string; family: Family }[] {
+  return ROUTES.map((r) => ({
+    methods: r.methods,
+    pattern: r.segments.join('/'),
+    family: r.family,
+  }));
 }
 
 /** Returns null for unknown paths and for known paths with the wrong method: both are 404s. */
@@ -219,13 +229,13 @@ export function matchRoute(method: string, path: string): RouteMatch | null {
 function route(
   methods: string | readonly string[],
   pattern: string,
+  family: Family,
   handle: (ctx: RouteContext) => RouteResult,
-  options: { portal?: boolean } = {},
 ): Route {
   return {
     methods: typeof methods === 'string' ? [methods] : methods,
     segments: pattern.split('/'),
-    portal: options.portal ?? false,
+    family,
     handle,
   };
 }

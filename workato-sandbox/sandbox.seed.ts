@@ -12,7 +12,7 @@ const seedPortalSchema = z.object({
   /**
    * Workato has two portal generations: magic-link portals identify a client by `email`, the
    * newer identity portals by `idp_user_id` (003). The public API does not expose which one a
-   * portal is, so the seed has to say it.
+   * portal is, so the seed has to say it (beyond the documents).
    */
   kind: z.enum(['identity', 'magic_link']),
   api_collection_ids: z.array(z.number().int()).optional(),

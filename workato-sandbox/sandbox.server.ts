@@ -5,7 +5,19 @@ import { DEFAULT_SEED } from './default-seed';
 import { CallLog, CallRecord } from './sandbox.call-log';
 import { FaultAction, FaultRegistry } from './sandbox.faults';
 import { RawJson, RouteResult, SandboxHttpError } from './sandbox.http';
-import { RateLimitConfig, SandboxRateLimiter } from './sandbox.rate-limit';
+import { readStateFile, StateFileWriter } from './sandbox.persistence';
+import {
+  familyOfPath,
+  jitterProblem,
+  limitsOf,
+  LimitsOption,
+  noPerMinute,
+  parseLimitsOption,
+  RateLimits,
+  RateLimitSettings,
+  rateProblem,
+  SandboxRateLimiter,
+} from './sandbox.rate-limit';
 import { matchRoute, RouteMatch } from './sandbox.routes';
 import { handleControl, SandboxRuntime } from './sandbox-control.routes';
 import { parseSeed, ParsedSandboxSeed, SandboxSeed } from './sandbox.seed';
@@ -14,6 +26,7 @@ import { SandboxStats } from './sandbox.stats';
 
 export { SandboxControl } from './sandbox-control.client';
 export type { SandboxSeed } from './sandbox.seed';
+export type { Family, LimitName, LimitsOption, LimitsSpec } from './sandbox.rate-limit';
 
 export interface SandboxOptions {
   /** 0 picks a free port. Default 0. */
@@ -25,18 +38,37 @@ export interface SandboxOptions {
   /** Default: the demo workspace of default-seed.ts. */
   seed?: SandboxSeed;
   /**
-   * Requests/second over all Workato endpoints; null (the default) is unlimited so tests and
-   * benchmarks are not slowed down. `npm run sandbox` uses Workato's documented 10.
+   * The rate limits: `'workato'` (the published ones, see sandbox.rate-limit.ts), `'off'`, or
+   * `{ perSecond, perMinute: { api_portals: 60, ... } }` (families left out have none).
+   * Default `'workato'`, unless one of the older options below is given.
+   */
+  limits?: LimitsOption;
+  /**
+   * Older options, still honoured when `limits` is not given: either one, even null, means
+   * perSecond = rateLimitRps and API portals per minute = portalRateLimitPerMinute (null or
+   * absent: none), and no other per-minute limit.
    */
   rateLimitRps?: number | null;
-  /** Requests/minute over portal endpoints; null (the default) is unlimited. */
   portalRateLimitPerMinute?: number | null;
+  /**
+   * Beyond the documents: counts each request as arriving up to this many ms earlier or later
+   * than it was received (uniformly at random), to model an uneven network. Default 0.
+   */
+  arrivalJitterMs?: number;
+  /**
+   * Keeps the state in this JSON file: loaded at start when it exists, rewritten after every
+   * change (atomically, at most every 200 ms, and on close). Default: in memory only.
+   */
+  stateFile?: string;
+  /** With `stateFile`: start from the seed whatever the file holds (ids keep counting). */
+  resetState?: boolean;
 }
 
 export interface RunningSandbox {
   url: string;
   port: number;
-  token: string;
+  /** The token the sandbox accepts now (the last one set, when the control API refused all). */
+  readonly token: string;
   close(): Promise<void>;
 }
 
@@ -47,8 +79,10 @@ const CONTROL_PREFIX = '/__sandbox';
 type ParsedBody = { ok: true; value: unknown } | { ok: false; raw: string; error: string };
 
 /**
- * A stand-in for Workato's Embedded API platform: the endpoints of the reference docs over
- * in-memory state, plus a control API under /__sandbox for tests (faults, call log, state).
+ * A stand-in for Workato's Embedded API platform, one Workato account: the endpoints of the
+ * reference docs over in-memory state (optionally kept in a state file), behind a bearer token
+ * and Workato's published rate limits, plus a control API under /__sandbox for tests (faults,
+ * call log, state, stats, limits, token). docs/sandbox.md describes it all.
  */
 export class SandboxServer implements SandboxRuntime {
   readonly state = new SandboxState();
@@ -58,16 +92,30 @@ export class SandboxServer implements SandboxRuntime {
   readonly limiter: SandboxRateLimiter;
   /** Aborts pending injected delays on close, so no timer outlives the server. */
   private readonly closing = new AbortController();
-  private readonly expectedAuthorization: string;
+  /** Null while the control API refuses every token. */
+  private acceptedToken: string | null;
+  private lastToken: string;
+  private expectedAuthorization: string | null;
 
   constructor(
-    readonly token: string,
+    private readonly initialToken: string,
     private readonly initialSeed: ParsedSandboxSeed,
-    private readonly initialLimits: RateLimitConfig,
+    private readonly initialLimits: RateLimitSettings,
   ) {
-    this.expectedAuthorization = `Bearer ${token}`;
+    this.acceptedToken = initialToken;
+    this.lastToken = initialToken;
+    this.expectedAuthorization = `Bearer ${initialToken}`;
     this.limiter = new SandboxRateLimiter(initialLimits);
-    this.state.applySeed(initialSeed);
+  }
+
+  /** The token accepted now, or the last one accepted while every token is refused. */
+  get token(): string {
+    return this.lastToken;
+  }
+
+  /** The workspaces of the seed; ids keep counting. */
+  applyInitialSeed(): void {
+    this.state.applySeed(this.initialSeed);
   }
 
   reset(): void {
@@ -76,7 +124,23 @@ export class SandboxServer implements SandboxRuntime {
     this.faults.clear();
     this.calls.clear();
     this.stats.reset();
-    this.limiter.configure(this.initialLimits);
+    this.limiter.reset(this.initialLimits);
+    this.setToken(this.initialToken);
+  }
+
+  /**
+   * Beyond the documents: the control API's token switch, to test a token rotation or a move
+   * of the account to another data center (000: tokens are account-scoped). A string makes it
+   * the only token accepted; null refuses every token until one is set again.
+   */
+  setToken(token: string | null): void {
+    this.acceptedToken = token;
+    if (token !== null) this.lastToken = token;
+    this.expectedAuthorization = token === null ? null : `Bearer ${token}`;
+  }
+
+  get tokenRefused(): boolean {
+    return this.acceptedToken === null;
   }
 
   addSeed(seed: ParsedSandboxSeed): void {
@@ -145,19 +209,33 @@ export class SandboxServer implements SandboxRuntime {
       send(res, result.status, result.body, headers);
     };
 
-    if (req.headers.authorization !== this.expectedAuthorization && !hasBearer(req, this.token)) {
+    // A missing, wrong or refused token all get the same answer, as an unknown token does.
+    if (
+      this.acceptedToken === null ||
+      (req.headers.authorization !== this.expectedAuthorization &&
+        !hasBearer(req, this.acceptedToken))
+    ) {
       finish({ status: 401, body: { message: 'Unauthorized' } });
       return;
     }
 
     const match = matchRoute(method, path);
-    const retryAfter = this.limiter.admit(match?.route.portal ?? false);
-    if (retryAfter > 0) {
+    const admission = this.limiter.admit(match ? match.route.family : familyOfPath(path));
+    if (!admission.admitted) {
       this.stats.rateLimitedRequest();
       call.rateLimited = true;
+      // Beyond the documents: they give no 429 body. `limit` and `limitDescription` say which
+      // limit was hit, so a test or a person reading a log knows which one to respect.
       finish(
-        { status: 429, body: { message: 'Too many requests' } },
-        { 'retry-after': String(retryAfter) },
+        {
+          status: 429,
+          body: {
+            message: 'Too many requests',
+            limit: admission.limit,
+            limitDescription: admission.description,
+          },
+        },
+        { 'retry-after': String(admission.retryAfterSeconds) },
       );
       return;
     }
@@ -232,20 +310,46 @@ export class SandboxServer implements SandboxRuntime {
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSandbox> {
   const token = opts.token ?? 'sandbox-token';
+  if (!/^\S+$/.test(token))
+    throw new Error('startSandbox: token must be non-empty, without spaces');
   const host = opts.host ?? '127.0.0.1';
-  const sandbox = new SandboxServer(token, parseSeed(opts.seed ?? DEFAULT_SEED), {
-    rateLimitRps: opts.rateLimitRps ?? null,
-    portalRateLimitPerMinute: opts.portalRateLimitPerMinute ?? null,
-  });
-  const server: Server = createServer({ keepAliveTimeout: 10_000 }, sandbox.listener);
+  const sandbox = new SandboxServer(
+    token,
+    parseSeed(opts.seed ?? DEFAULT_SEED),
+    resolveLimitSettings(opts),
+  );
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  let writer: StateFileWriter | null = null;
+  if (opts.stateFile !== undefined) {
+    const persisted = readStateFile(opts.stateFile);
+    if (persisted && !opts.resetState) {
+      sandbox.state.importState(persisted);
+    } else {
+      if (persisted) sandbox.state.advanceIds(persisted.nextId);
+      sandbox.applyInitialSeed();
+    }
+    writer = new StateFileWriter(opts.stateFile, sandbox.state);
+    writer.attach();
+    // The file exists (and says where ids are) from the start, not from the first change.
+    writer.schedule();
+    await writer.flush();
+  } else {
+    sandbox.applyInitialSeed();
+  }
+
+  const server: Server = createServer({ keepAliveTimeout: 10_000 }, sandbox.listener);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await writer?.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
@@ -253,16 +357,49 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    token,
+    get token() {
+      return sandbox.token;
+    },
     close: () => {
       closed ??= new Promise<void>((resolve, reject) => {
         sandbox.abortPending();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      });
+      }).finally(() => writer?.close());
       return closed;
     },
   };
+}
+
+/**
+ * The limits startSandbox's options ask for: `limits` when given, otherwise the older
+ * rateLimitRps / portalRateLimitPerMinute when either is, otherwise Workato's published ones.
+ */
+export function resolveLimitSettings(opts: SandboxOptions): RateLimitSettings {
+  const problems: string[] = [];
+  const legacy = opts.rateLimitRps !== undefined || opts.portalRateLimitPerMinute !== undefined;
+  let limits: RateLimits = limitsOf('workato');
+  if (opts.limits !== undefined) {
+    if (legacy) problems.push('give limits or rateLimitRps/portalRateLimitPerMinute, not both');
+    const parsed = parseLimitsOption(opts.limits, 'limits');
+    if ('problems' in parsed)
+      problems.push(...parsed.problems.map((p) => `${p.field}: ${p.message}`));
+    else limits = parsed.limits;
+  } else if (legacy) {
+    for (const field of ['rateLimitRps', 'portalRateLimitPerMinute'] as const) {
+      const problem = rateProblem(opts[field] ?? null);
+      if (problem) problems.push(`${field}: ${problem}`);
+    }
+    limits = {
+      perSecond: opts.rateLimitRps ?? null,
+      perMinute: { ...noPerMinute(), api_portals: opts.portalRateLimitPerMinute ?? null },
+    };
+  }
+  const arrivalJitterMs = opts.arrivalJitterMs ?? 0;
+  const jitter = jitterProblem(arrivalJitterMs);
+  if (jitter) problems.push(`arrivalJitterMs: ${jitter}`);
+  if (problems.length > 0) throw new Error(`startSandbox: ${problems.join('; ')}`);
+  return { ...limits, arrivalJitterMs };
 }
 
 /** Accepts any capitalisation of the scheme and extra spaces, as Rails' token parser does. */

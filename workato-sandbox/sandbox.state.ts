@@ -118,25 +118,155 @@ export interface ManagedUserRecord {
 
 export type Clock = () => Date;
 
+export const STATE_FORMAT = 'workato-sandbox-state';
+export const STATE_VERSION = 1;
+
+type PersistedClient = Omit<ClientRecord, 'keys' | 'revision'> & { keys: KeyRecord[] };
+
+/** The state file's content: the records as they are, maps as arrays. */
+export interface PersistedState {
+  format: typeof STATE_FORMAT;
+  version: typeof STATE_VERSION;
+  /** The next id the sandbox will hand out. */
+  nextId: number;
+  managedUsers: {
+    id: number;
+    externalId: string | null;
+    name: string;
+    slug: string;
+    projects: ProjectRecord[];
+    portals: PortalRecord[];
+    collections: CollectionRecord[];
+    endpoints: EndpointRecord[];
+    clients: PersistedClient[];
+    collectionSlugs: string[];
+  }[];
+}
+
 /** Ids start well above the seeded ones so a created id never looks like a seeded id. */
-const FIRST_ID = 100_001;
+export const FIRST_ID = 100_001;
 
 /**
  * The in-memory Workato account: every customer workspace and what the orchestrator created in
  * it. All operations are synchronous, so a request's read-modify-write can never interleave with
  * another's; the server only awaits around them.
+ *
+ * Ids are never handed out twice in a sandbox's life, not even across a reset or (with a state
+ * file) a restart: the orchestrator keeps the ids it was given, and a reused one could make it
+ * change or delete the wrong resource. Beyond the documents: they do not say how Workato's ids
+ * grow, only that they identify a resource.
  */
 export class SandboxState {
   private readonly managedUsers = new Map<number, ManagedUserRecord>();
   private readonly byExternalId = new Map<string, ManagedUserRecord>();
   private nextIdValue = FIRST_ID;
+  /** Called after every change, so the state file can be rewritten. */
+  onChange: (() => void) | null = null;
 
   constructor(private readonly clock: Clock = () => new Date()) {}
 
+  /** Forgets every workspace; ids keep counting from where they were. */
   clear(): void {
     this.managedUsers.clear();
     this.byExternalId.clear();
-    this.nextIdValue = FIRST_ID;
+    this.changed();
+  }
+
+  /** The next id to hand out. */
+  get nextIdPeek(): number {
+    return this.nextIdValue;
+  }
+
+  /** Moves the id counter forward (never back), e.g. to where a state file left it. */
+  advanceIds(next: number): void {
+    if (next > this.nextIdValue) this.nextIdValue = next;
+  }
+
+  /** The whole state as plain JSON, for the state file. */
+  exportState(): PersistedState {
+    return {
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      nextId: this.nextIdValue,
+      managedUsers: [...this.managedUsers.values()].map((mu) => ({
+        id: mu.id,
+        externalId: mu.externalId,
+        name: mu.name,
+        slug: mu.slug,
+        projects: [...mu.projects.values()].map((p) => ({ ...p })),
+        portals: [...mu.portals.values()].map((p) => ({
+          ...p,
+          apiCollectionIds: [...p.apiCollectionIds],
+        })),
+        collections: [...mu.collections.values()].map((c) => ({
+          ...c,
+          endpointIds: [...c.endpointIds],
+        })),
+        endpoints: [...mu.endpoints.values()].map((e) => ({ ...e })),
+        clients: [...mu.clients.values()].map((c) => {
+          const { keys, revision: _revision, ...fields } = c;
+          return {
+            ...fields,
+            apiCollectionIds: [...c.apiCollectionIds],
+            requiredClaims: [...c.requiredClaims],
+            allowedIssuers: [...c.allowedIssuers],
+            certBundleIds: [...c.certBundleIds],
+            keys: [...keys.values()].map((k) => ({
+              ...k,
+              ipAllowList: [...k.ipAllowList],
+              ipDenyList: [...k.ipDenyList],
+            })),
+          };
+        }),
+        collectionSlugs: [...mu.collectionSlugs],
+      })),
+    };
+  }
+
+  /** Replaces every workspace by those of a state file; ids continue after the file's. */
+  importState(data: PersistedState): void {
+    this.managedUsers.clear();
+    this.byExternalId.clear();
+    let maxId = 0;
+    const seen = (id: number): void => {
+      if (id > maxId) maxId = id;
+    };
+    for (const mu of data.managedUsers) {
+      const record: ManagedUserRecord = {
+        id: mu.id,
+        externalId: mu.externalId,
+        name: mu.name,
+        slug: mu.slug,
+        projects: new Map(mu.projects.map((p) => [p.id, { ...p }])),
+        portals: new Map(mu.portals.map((p) => [p.id, { ...p }])),
+        collections: new Map(mu.collections.map((c) => [c.id, { ...c }])),
+        endpoints: new Map(mu.endpoints.map((e) => [e.id, { ...e }])),
+        clients: new Map(
+          mu.clients.map((c) => [
+            c.id,
+            {
+              ...c,
+              revision: 0,
+              keys: new Map(c.keys.map((k) => [k.id, { ...k }])),
+            },
+          ]),
+        ),
+        collectionSlugs: new Set(mu.collectionSlugs),
+      };
+      for (const c of mu.collections) seen(c.id);
+      for (const e of mu.endpoints) {
+        seen(e.id);
+        seen(e.flowId);
+      }
+      for (const c of mu.clients) {
+        seen(c.id);
+        for (const k of c.keys) seen(k.id);
+      }
+      this.managedUsers.set(record.id, record);
+      if (record.externalId !== null) this.byExternalId.set(record.externalId, record);
+    }
+    this.advanceIds(Math.max(data.nextId, maxId + 1));
+    this.changed();
   }
 
   /** Adds or updates workspaces, projects and portals by id; never removes anything. */
@@ -180,6 +310,7 @@ export class SandboxState {
         });
       }
     }
+    this.changed();
   }
 
   /** Resolves the `:id` path segment: a numeric id, or `E` + external id (already URL-decoded). */
@@ -210,8 +341,8 @@ export class SandboxState {
       endpointIds: [],
     };
     mu.collections.set(id, collection);
-    // Workato creates endpoints from recipes, which the Embedded API cannot do; two inactive
-    // sample endpoints per collection let the enable/disable calls be exercised.
+    // Beyond the documents: Workato creates endpoints from recipes, which the Embedded API
+    // cannot do; two inactive sample endpoints per collection let enable/disable be exercised.
     for (const [method, path, label] of [
       ['GET', 'records/search', 'search'],
       ['POST', 'records', 'create'],
@@ -232,12 +363,14 @@ export class SandboxState {
         updatedAt: now,
       });
     }
+    this.changed();
     return collection;
   }
 
   setEndpointActive(endpoint: EndpointRecord, active: boolean): void {
     endpoint.active = active;
     endpoint.updatedAt = this.timestamp();
+    this.changed();
   }
 
   createClient(mu: ManagedUserRecord, fields: ClientFields): ClientRecord {
@@ -251,6 +384,7 @@ export class SandboxState {
       revision: 0,
     };
     mu.clients.set(client.id, client);
+    this.changed();
     return client;
   }
 
@@ -266,12 +400,14 @@ export class SandboxState {
       key.authToken = issuesSecrets(client.authType) ? newToken() : null;
       key.updatedAt = client.updatedAt;
     }
+    this.changed();
   }
 
   deleteClient(mu: ManagedUserRecord, client: ClientRecord): void {
     client.keys.clear();
     client.revision++;
     mu.clients.delete(client.id);
+    this.changed();
   }
 
   createKey(client: ClientRecord, fields: KeyFields): KeyRecord {
@@ -292,6 +428,7 @@ export class SandboxState {
     client.keys.set(key.id, key);
     client.updatedAt = now;
     client.revision++;
+    this.changed();
     return key;
   }
 
@@ -300,6 +437,7 @@ export class SandboxState {
     if (patch.ipAllowList !== undefined) key.ipAllowList = patch.ipAllowList;
     if (patch.ipDenyList !== undefined) key.ipDenyList = patch.ipDenyList;
     key.updatedAt = this.timestamp();
+    this.changed();
   }
 
   setKeyActive(client: ClientRecord, key: KeyRecord, active: boolean): void {
@@ -308,18 +446,21 @@ export class SandboxState {
     key.updatedAt = this.timestamp();
     // The client's active_api_keys_count changes with it.
     client.revision++;
+    this.changed();
   }
 
   /** The old token stops working the moment the new one exists (002: tokens are view-once). */
   refreshKeySecret(key: KeyRecord): void {
     key.authToken = newToken();
     key.updatedAt = this.timestamp();
+    this.changed();
   }
 
   deleteKey(client: ClientRecord, key: KeyRecord): void {
     client.keys.delete(key.id);
     client.updatedAt = this.timestamp();
     client.revision++;
+    this.changed();
   }
 
   /** Workato's own format: milliseconds and a numeric offset, e.g. 2020-07-31T08:24:31.439-07:00. */
@@ -334,6 +475,10 @@ export class SandboxState {
 
   private nextId(): number {
     return this.nextIdValue++;
+  }
+
+  private changed(): void {
+    this.onChange?.();
   }
 }
 

@@ -72,7 +72,9 @@ async function createKey(
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
+  // These tests are about everything but the default limits (10/s would slow them down);
+  // sandbox.limits.test.ts covers those.
+  sandbox = await startSandbox({ port: 0, limits: 'off' });
   control = new SandboxControl(sandbox.url);
 });
 
@@ -671,7 +673,11 @@ describe('rate limiting', () => {
     const limited = responses.filter((r) => r.status === 429);
     expect(responses.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(3);
     expect(limited.length).toBeGreaterThan(0);
-    expect(limited[0].body).toEqual({ message: 'Too many requests' });
+    expect(limited[0].body).toEqual({
+      message: 'Too many requests',
+      limit: 'overall',
+      limitDescription: '3 requests per 1 s',
+    });
     expect(Number(limited[0].headers['retry-after'])).toBeGreaterThanOrEqual(1);
     const stats = await control.stats();
     expect(stats.rateLimited429).toBe(limited.length);
