@@ -6,6 +6,7 @@ import {
   PostgresRateLimiter,
   WorkatoRateLimiter,
 } from '../src/workato/rate-limiter';
+import { rateLimits } from '../src/workato/rate-limits';
 import { WorkatoClient } from '../src/workato/workato.client';
 import { BenchEnvironment } from './bench-environment';
 import { seedWorkspaces } from './events';
@@ -15,6 +16,13 @@ import { BenchScale } from './scale';
 
 /** "Unlimited" for the client's limiter: far above anything the machine can send. */
 const UNLIMITED_RPS = 100_000;
+const UNLIMITED = rateLimits({
+  perSecond: UNLIMITED_RPS,
+  perMinute: { collections: UNLIMITED_RPS * 60, portals: UNLIMITED_RPS * 60 },
+  safetyMarginMs: 0,
+});
+/** Arrival jitter the strict sandbox applies in 1b, as an independent stand-in for Workato did. */
+const ARRIVAL_JITTER_MS = 20;
 
 function newClient(baseUrl: string, token: string, rateLimiter: WorkatoRateLimiter): WorkatoClient {
   return new WorkatoClient({ baseUrl, apiToken: token, rateLimiter });
@@ -37,11 +45,15 @@ export async function benchClientUnlimited(
   const undici = new Pool(sandbox.url, { connections: 16 });
   try {
     const [ws] = await seedWorkspaces(control, 1);
-    const setup = newClient(sandbox.url, sandbox.token, new InProcessRateLimiter({}));
+    const setup = newClient(sandbox.url, sandbox.token, new InProcessRateLimiter(UNLIMITED));
     clients.push(setup);
     // A few collections so the list answers something, as a real workspace would.
     for (let i = 1; i <= 3; i++)
-      await setup.createApiCollection(ws.ref, ws.projectId, { name: `Bench collection ${i}` });
+      await setup.call('createApiCollection', {
+        mu: ws.ref,
+        projectId: ws.projectId,
+        body: { name: `Bench collection ${i}` },
+      });
 
     const concurrency = scale.clientConcurrency;
     const loop = (call: (caller: number) => Promise<unknown>) =>
@@ -69,29 +81,22 @@ export async function benchClientUnlimited(
     const pgClient = newClient(
       sandbox.url,
       sandbox.token,
-      new PostgresRateLimiter(db.dataSource, {
-        ratePerSecond: UNLIMITED_RPS,
-        portalRatePerMinute: UNLIMITED_RPS * 60,
-      }),
+      new PostgresRateLimiter(db.dataSource, UNLIMITED),
     );
     clients.push(pgClient);
     log(`1a: WorkatoClient + PostgresRateLimiter (${UNLIMITED_RPS} rps), ${concurrency} callers`);
-    const withPg = await loop(() => pgClient.listApiCollections(ws.ref));
+    const withPg = await loop(() => pgClient.call('listApiCollections', { mu: ws.ref }));
     log(`   ${formatNumber(withPg.perSecond)} req/s (${withPg.errors} errors)`);
 
-    const memClient = newClient(
-      sandbox.url,
-      sandbox.token,
-      new InProcessRateLimiter({ ratePerSecond: UNLIMITED_RPS }),
-    );
+    const memClient = newClient(sandbox.url, sandbox.token, new InProcessRateLimiter(UNLIMITED));
     clients.push(memClient);
     log(`1a diagnostic: WorkatoClient + InProcessRateLimiter, ${concurrency} callers`);
-    const withMem = await loop(() => memClient.listApiCollections(ws.ref));
+    const withMem = await loop(() => memClient.call('listApiCollections', { mu: ws.ref }));
     log(`   ${formatNumber(withMem.perSecond)} req/s (${withMem.errors} errors)`);
 
-    const limiter = new PostgresRateLimiter(db.dataSource, { ratePerSecond: UNLIMITED_RPS });
+    const limiter = new PostgresRateLimiter(db.dataSource, UNLIMITED);
     log(`1a diagnostic: PostgresRateLimiter.acquire alone, ${concurrency} callers, no HTTP`);
-    const acquireOnly = await loop(() => limiter.acquire('default'));
+    const acquireOnly = await loop(() => limiter.acquire('collections'));
     log(`   ${formatNumber(acquireOnly.perSecond)} acquires/s (${acquireOnly.errors} errors)`);
 
     const common = {
@@ -138,7 +143,7 @@ export async function benchClientUnlimited(
           errors: acquireOnly.errors,
           databasePoolSize: 10,
           meaning:
-            'one upsert of the shared bucket row per acquire; concurrent acquires serialise on its row lock',
+            'acquires waiting together share one statement of the shared slot log (workato_reserve_slots)',
         },
       }),
     ];
@@ -162,7 +167,13 @@ export async function benchClientLimited(
   log: Log,
 ): Promise<Figure[]> {
   const db = await env.createDatabase(`client_limited_${limitRps}`);
-  const sandbox = await startSandbox({ port: 0, rateLimitRps: null });
+  // Workato's limits counted strictly (any 1-second window), with requests arriving up to
+  // ±20 ms off when they were sent.
+  const sandbox = await startSandbox({
+    port: 0,
+    limits: { perSecond: limitRps, perMinute: { api_collections: 1000, api_portals: 60 } },
+    arrivalJitterMs: ARRIVAL_JITTER_MS,
+  });
   const control = new SandboxControl(sandbox.url);
   const dataSources = [
     createDataSource(db.url, { poolSize: 5 }),
@@ -177,10 +188,9 @@ export async function benchClientLimited(
         newClient(
           sandbox.url,
           sandbox.token,
-          new PostgresRateLimiter(ds, { ratePerSecond: limitRps, portalRatePerMinute: 60 }),
+          new PostgresRateLimiter(ds, rateLimits({ perSecond: limitRps })),
         ),
       );
-    await control.setConfig({ rateLimitRps: limitRps });
     await control.resetStats();
 
     const concurrency = Math.ceil(limitRps * 2.5);
@@ -197,7 +207,7 @@ export async function benchClientLimited(
       warmupMs: scale.warmupMs,
       durationMs,
       call: async (caller) => {
-        await clients[caller % 2].listApiCollections(ws.ref);
+        await clients[caller % 2].call('listApiCollections', { mu: ws.ref });
       },
       onWindowStart: async () => {
         windowStart = { requests: (await control.stats()).requests, at: now() };

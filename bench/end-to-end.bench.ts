@@ -1,4 +1,5 @@
 import { SandboxControl, startSandbox } from '../workato-sandbox/sandbox.server';
+import { UNLIMITED_FAMILIES } from '../test/support/app';
 import { activityPer, BenchEnvironment, databaseActivity } from './bench-environment';
 import { BenchWorkspace, customerOnboarded, produceEvents, runTag, seedWorkspaces } from './events';
 import { describeLogged, Log, MiB, now, RssSampler, sleep, withProgress } from './measure';
@@ -71,7 +72,7 @@ export async function benchEndToEnd(
       env: {
         ONBOARDING_CONCURRENCY: String(concurrency),
         WORKATO_RATE_LIMIT_RPS: String(UNLIMITED_RPS),
-        WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE: String(UNLIMITED_RPS * 60),
+        WORKATO_RATE_LIMITS: UNLIMITED_FAMILIES,
       },
     });
     const bootedAt = now();

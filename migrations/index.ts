@@ -2,6 +2,7 @@ import { OnboardingSchema1763860000000 } from './1763860000000-onboarding-schema
 import { WorkatoRateLimit1763870000000 } from './1763870000000-workato-rate-limit';
 import { OnboardingListIndex1763880000000 } from './1763880000000-onboarding-list-index';
 import { OutboxClaims1763890000000 } from './1763890000000-outbox-claims';
+import { WorkatoRateLimitSlots1764600000000 } from './1764600000000-workato-rate-limit-slots';
 
 /** Every migration, in order. TypeORM is given this list explicitly rather than a glob. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   WorkatoRateLimit1763870000000,
   OnboardingListIndex1763880000000,
   OutboxClaims1763890000000,
+  WorkatoRateLimitSlots1764600000000,
 ];

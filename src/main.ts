@@ -3,7 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { bootLogger } from './platform/observability/logging';
 import { AppModule } from './app.module';
-import { ConfigError, ConfigValues, parseConfig } from './platform/config/config.schema';
+import {
+  ConfigError,
+  ConfigValues,
+  parseConfig,
+  rateLimitsOf,
+} from './platform/config/config.schema';
 import { configureHttp } from './platform/http/configure-app';
 import { startLocalRuntime } from './platform/local/local-runtime';
 import { OnboardingRunner } from './onboarding/saga/onboarding.runner';
@@ -22,6 +27,7 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   const boot = bootLogger(values);
+  for (const warning of rateLimitsOf(values).warnings) boot.warn(warning);
 
   let runtime;
   try {

@@ -1,51 +1,44 @@
 import { sleep as realSleep } from './retry.policy';
+import { RateLimitBucket, RateLimitFamily, RateLimits, spacingMs } from './rate-limits';
 
 /**
- * Workato's rate limits apply to the whole Embed admin workspace (the API token), not to one
- * process: 10 requests/second over all API platform endpoints (001), and 60 requests/minute
- * (003) which we apply to the portal endpoints. A portal call takes a token from both buckets.
+ * Paces every request to Workato. A request takes a slot (a moment to be sent at) that is at
+ * least the bucket's spacing away from every other slot of the overall bucket and of its
+ * family's bucket (see rate-limits.ts). Slots are a log of send times, so a request may take a
+ * free moment before another bucket's queued ones: a slow family (portals, 60/minute) never
+ * holds up the others.
  */
-export type RateLimitBucket = 'default' | 'portal';
-export const RATE_LIMIT_BUCKETS: readonly RateLimitBucket[] = ['default', 'portal'];
-
-/** Port used by WorkatoClient; the abstract class doubles as the Nest injection token. */
 export abstract class WorkatoRateLimiter {
-  /** Waits until a request may be sent in `bucket`; resolves with how long that took. */
-  abstract acquire(bucket: RateLimitBucket): Promise<{ waitedMs: number }>;
-  /** After a 429: nobody sends in `bucket` before `untilEpochMs` (caller's clock). */
-  abstract pauseUntil(bucket: RateLimitBucket, untilEpochMs: number): Promise<void>;
+  /** Waits until a request of `family` may be sent; resolves with how long that took. */
+  abstract acquire(family: RateLimitFamily): Promise<{ waitedMs: number }>;
+  /** After a 429: no request of `bucket` is sent before `untilEpochMs` (caller's clock). */
+  abstract pause(bucket: RateLimitBucket, untilEpochMs: number): Promise<void>;
 }
 
-export interface BucketRate {
-  /** Sustained rate. */
-  refillPerSecond: number;
-  /** Burst size in tokens, >= 1. */
-  capacity: number;
+/** The moment, at or after `from`, at least `spacing` away from every slot (sorted ascending). */
+export function earliestFree(slots: readonly number[], from: number, spacing: number): number {
+  let t = from;
+  for (const slot of slots) {
+    if (slot <= t - spacing) continue;
+    if (slot >= t + spacing) break;
+    t = slot + spacing;
+  }
+  return t;
 }
 
-export interface RateLimitOptions {
-  /** WORKATO_RATE_LIMIT_RPS; default 10. */
-  ratePerSecond?: number;
-  /** WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE; default 60. */
-  portalRatePerMinute?: number;
-  /**
-   * Burst in seconds of rate; default 0, meaning a single token. A bucket that holds no burst
-   * spaces requests evenly at 1/rate, so whatever window or bucket Workato counts with, it
-   * never sees more than the rate, while the sustained throughput is still the full rate.
-   */
-  burstSeconds?: number;
-}
-
-/** Bucket sizes from configuration. Capacity never exceeds one second of rate (or 1 token). */
-export function bucketRates(options: RateLimitOptions = {}): Record<RateLimitBucket, BucketRate> {
-  const rps = options.ratePerSecond ?? 10;
-  const portalRps = (options.portalRatePerMinute ?? 60) / 60;
-  const burst = Math.min(1, Math.max(0, options.burstSeconds ?? 0));
-  if (!(rps > 0) || !(portalRps > 0)) throw new RangeError('rate limits must be positive');
-  return {
-    default: { refillPerSecond: rps, capacity: Math.max(1, rps * burst) },
-    portal: { refillPerSecond: portalRps, capacity: Math.max(1, portalRps * burst) },
-  };
+/** The earliest moment free in both buckets of a request. */
+export function earliestFreeInBoth(
+  a: { slots: readonly number[]; spacing: number },
+  b: { slots: readonly number[]; spacing: number },
+  from: number,
+): number {
+  let t = from;
+  for (;;) {
+    const inA = earliestFree(a.slots, t, a.spacing);
+    const inB = earliestFree(b.slots, inA, b.spacing);
+    if (inB === inA) return inA;
+    t = inB;
+  }
 }
 
 export interface RateLimiterDeps {
@@ -54,55 +47,58 @@ export interface RateLimiterDeps {
 }
 
 /**
- * A reserving token bucket in memory: tokens may go negative, which is a queue of callers each
- * sleeping until its own slot. For one process only (the sandbox demo tools, benchmark
- * baselines, unit tests); the service uses PostgresRateLimiter so the limit holds across
- * instances.
+ * The slot log in memory, for one process only (benchmark baselines, unit tests, tools that run
+ * alone). The service uses PostgresRateLimiter, so the limits hold across instances.
  */
 export class InProcessRateLimiter extends WorkatoRateLimiter {
-  private readonly rates: Record<RateLimitBucket, BucketRate>;
-  private readonly state = new Map<RateLimitBucket, { tokens: number; at: number }>();
+  private readonly buckets = new Map<RateLimitBucket, { slots: number[]; pausedUntil: number }>();
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
 
-  constructor(options: RateLimitOptions = {}, deps: RateLimiterDeps = {}) {
+  constructor(
+    private readonly limits: RateLimits,
+    deps: RateLimiterDeps = {},
+  ) {
     super();
-    this.rates = bucketRates(options);
     this.sleep = deps.sleep ?? realSleep;
     this.now = deps.now ?? Date.now;
   }
 
   /** Reserves a slot and returns how long to wait for it, without waiting. */
-  reserve(bucket: RateLimitBucket): number {
-    const { refillPerSecond, capacity } = this.rates[bucket];
+  reserve(family: RateLimitFamily): number {
     const now = this.now();
-    const s = this.state.get(bucket) ?? { tokens: capacity, at: now };
-    // `at` is the moment `tokens` is valid for; it is in the future while a pause is on.
-    const elapsed = Math.max(0, now - s.at) / 1000;
-    const tokens = Math.min(capacity, s.tokens + elapsed * refillPerSecond) - 1;
-    const at = Math.max(s.at, now);
-    this.state.set(bucket, { tokens, at });
-    return at - now + (tokens < 0 ? (-tokens / refillPerSecond) * 1000 : 0);
+    const overall = this.bucket('overall', now);
+    const own = this.bucket(family, now);
+    const slot = earliestFreeInBoth(
+      { slots: overall.slots, spacing: spacingMs(this.limits, 'overall') },
+      { slots: own.slots, spacing: spacingMs(this.limits, family) },
+      Math.max(now, overall.pausedUntil, own.pausedUntil),
+    );
+    for (const b of [overall, own]) {
+      b.slots.push(slot);
+      b.slots.sort((x, y) => x - y);
+    }
+    return slot - now;
   }
 
-  async acquire(bucket: RateLimitBucket): Promise<{ waitedMs: number }> {
-    const waitMs = this.reserve(bucket);
+  async acquire(family: RateLimitFamily): Promise<{ waitedMs: number }> {
+    const waitMs = this.reserve(family);
     if (waitMs > 0) await this.sleep(waitMs);
     return { waitedMs: waitMs };
   }
 
-  async pauseUntil(bucket: RateLimitBucket, untilEpochMs: number): Promise<void> {
-    const { refillPerSecond, capacity } = this.rates[bucket];
-    const s = this.state.get(bucket) ?? { tokens: capacity, at: this.now() };
-    if (untilEpochMs <= s.at) return;
-    // The bucket as it will be at `until` with nobody taking from it, minus any burst: after a
-    // 429 requests resume one slot at a time.
-    const tokens = Math.min(
-      1,
-      capacity,
-      s.tokens + ((untilEpochMs - s.at) / 1000) * refillPerSecond,
-    );
-    this.state.set(bucket, { tokens, at: untilEpochMs });
+  async pause(bucket: RateLimitBucket, untilEpochMs: number): Promise<void> {
+    const b = this.bucket(bucket, this.now());
+    b.pausedUntil = Math.max(b.pausedUntil, untilEpochMs);
+  }
+
+  /** A bucket with the slots that still matter (none older than its spacing). */
+  private bucket(name: RateLimitBucket, now: number) {
+    let b = this.buckets.get(name);
+    if (!b) this.buckets.set(name, (b = { slots: [], pausedUntil: 0 }));
+    const horizon = now - spacingMs(this.limits, name);
+    b.slots = b.slots.filter((s) => s > horizon);
+    return b;
   }
 }
 
@@ -111,120 +107,130 @@ export interface SqlQueryable {
   query(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
-export const RATE_LIMIT_TABLE = 'workato_rate_limit_bucket';
+interface Slot {
+  waitMs: number;
+  slotAtMs: number;
+}
+
+/** Reservations sent in one statement at most. */
+const MAX_GROUP = 200;
 
 /**
- * The token bucket kept in Postgres (table `workato_rate_limit_bucket`, migration
- * 1763870000000), so every instance of the service that shares the database shares the limit.
+ * The slot log kept in Postgres (table workato_rate_limit and function workato_reserve_slots,
+ * migration 1764600000000), so every instance that shares the database shares the limits.
  *
- * Each acquire is ONE statement and one round trip: an upsert that refills the bucket for the
- * time since its last use, takes a token and returns the wait. Tokens may go negative: that is
- * a reservation queue, each caller sleeping until its own slot, so the bucket is used at its
- * full rate without polling and without retries. Time is always the database's
- * `clock_timestamp()` so instances with skewed clocks agree; `pauseUntil` converts the caller's
- * deadline to a duration for the same reason. The upsert also writes the configured rate, so a
- * changed WORKATO_RATE_LIMIT_RPS applies on the next call (all instances should agree on it).
+ * Requests that ask for a slot while a reservation is on its way to Postgres wait for the next
+ * one and go together: under load a statement reserves many slots, so the limiter costs far
+ * less than a commit per request. Time is the database's clock, so instances with skewed
+ * clocks agree. The statement commits without waiting for its WAL flush (synchronous_commit
+ * off): a Postgres crash can forget the last few milliseconds of reservations, which costs at
+ * worst one request sent early once, never an onboarding step.
  *
- * Row-level locking makes concurrent upserts on one bucket serialise; the lock is held for the
- * duration of one tiny statement.
+ * `scope` prefixes the bucket names: one Workato account's quota is not another's.
  */
 export class PostgresRateLimiter extends WorkatoRateLimiter {
-  private readonly rates: Record<RateLimitBucket, BucketRate>;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private queue: {
+    family: RateLimitFamily;
+    resolve: (slot: Slot) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
+  private inFlight = false;
+  /** Statements sent so far (for the benchmark's commit accounting). */
+  statements = 0;
 
   constructor(
     private readonly db: SqlQueryable,
-    options: RateLimitOptions = {},
+    private readonly limits: RateLimits,
+    private readonly scope = 'default',
     deps: RateLimiterDeps = {},
   ) {
     super();
-    this.rates = bucketRates(options);
     this.sleep = deps.sleep ?? realSleep;
     this.now = deps.now ?? Date.now;
   }
 
-  /** Reserves a slot in the shared bucket and returns how long to wait for it. */
-  async reserve(bucket: RateLimitBucket): Promise<number> {
-    return (await this.reserveSlot(bucket)).waitMs;
+  /** Reserves a slot in the shared log and returns how long to wait for it. */
+  async reserve(family: RateLimitFamily): Promise<number> {
+    return (await this.reserveSlot(family)).waitMs;
   }
 
-  /**
-   * Reserves a slot; returns the wait and the slot itself in the database's clock (epoch ms),
-   * which is what the instances agree on.
-   */
-  async reserveSlot(bucket: RateLimitBucket): Promise<{ waitMs: number; slotAtMs: number }> {
-    const { refillPerSecond, capacity } = this.rates[bucket];
-    // `updated_at` is the moment `tokens` is valid for; it is in the future while the bucket is
-    // paused. The slot is that moment plus the time to refill whatever the tokens are below
-    // zero (the reservations queued ahead of this one).
-    const rows = await this.run(
-      `INSERT INTO ${RATE_LIMIT_TABLE} AS b
-         (name, tokens, capacity, refill_per_second, updated_at, paused_until)
-       VALUES ($1, $2::float8 - 1, $2, $3, clock_timestamp(), NULL)
-       ON CONFLICT (name) DO UPDATE SET
-         tokens = least(
-           EXCLUDED.capacity,
-           b.tokens + greatest(0, extract(epoch FROM clock_timestamp() - b.updated_at))::float8
-             * b.refill_per_second
-         ) - 1,
-         capacity = EXCLUDED.capacity,
-         refill_per_second = EXCLUDED.refill_per_second,
-         updated_at = greatest(b.updated_at, clock_timestamp())
-       RETURNING
-         extract(epoch FROM b.updated_at)::float8 * 1000
-           + greatest(0, -b.tokens) / b.refill_per_second * 1000 AS slot_at_ms,
-         extract(epoch FROM clock_timestamp())::float8 * 1000 AS db_now_ms`,
-      [bucket, capacity, refillPerSecond],
-    );
-    const slotAtMs = Number(rows[0]?.slot_at_ms);
-    const dbNowMs = Number(rows[0]?.db_now_ms);
-    if (!Number.isFinite(slotAtMs) || !Number.isFinite(dbNowMs)) {
-      throw new Error(`rate limiter: no row returned for bucket ${bucket}`);
-    }
-    return { waitMs: Math.max(0, slotAtMs - dbNowMs), slotAtMs };
+  /** Reserves a slot; returns the wait and the slot in the database's clock (epoch ms). */
+  reserveSlot(family: RateLimitFamily): Promise<Slot> {
+    return new Promise<Slot>((resolve, reject) => {
+      this.queue.push({ family, resolve, reject });
+      if (!this.inFlight) void this.flush();
+    });
   }
 
-  async acquire(bucket: RateLimitBucket): Promise<{ waitedMs: number }> {
+  async acquire(family: RateLimitFamily): Promise<{ waitedMs: number }> {
     const started = this.now();
-    const waitMs = await this.reserve(bucket);
+    const waitMs = await this.reserve(family);
     if (waitMs > 0) await this.sleep(waitMs);
     return { waitedMs: Math.max(waitMs, this.now() - started) };
   }
 
-  async pauseUntil(bucket: RateLimitBucket, untilEpochMs: number): Promise<void> {
-    const { refillPerSecond, capacity } = this.rates[bucket];
+  async pause(bucket: RateLimitBucket, untilEpochMs: number): Promise<void> {
     const inMs = Math.max(0, untilEpochMs - this.now());
-    // Moves the bucket to `until`: its tokens become what they would be then with nobody taking
-    // any, capped at one so requests resume one slot at a time. Reservations already handed out
-    // stay counted (negative tokens). A pause that ends before the current one is a no-op.
-    await this.run(
-      `INSERT INTO ${RATE_LIMIT_TABLE} AS b
-         (name, tokens, capacity, refill_per_second, updated_at, paused_until)
-       VALUES ($1, least(1, $2::float8), $2, $3,
-               clock_timestamp() + $4::float8 * interval '1 millisecond',
-               clock_timestamp() + $4::float8 * interval '1 millisecond')
-       ON CONFLICT (name) DO UPDATE SET
-         tokens = least(
-           1,
-           b.capacity,
-           b.tokens + extract(epoch FROM EXCLUDED.updated_at - b.updated_at)::float8
-             * b.refill_per_second
-         ),
-         updated_at = EXCLUDED.updated_at,
-         paused_until = EXCLUDED.paused_until
-       WHERE b.updated_at < EXCLUDED.updated_at
-       RETURNING b.name`,
-      [bucket, capacity, refillPerSecond, inMs],
+    await this.db.query(
+      `INSERT INTO workato_rate_limit AS b (bucket, paused_until_ms)
+       VALUES ($1, extract(epoch FROM clock_timestamp()) * 1000 + $2)
+       ON CONFLICT (bucket) DO UPDATE
+         SET paused_until_ms = greatest(b.paused_until_ms, EXCLUDED.paused_until_ms)`,
+      [this.bucketName(bucket), inMs],
     );
   }
 
-  private async run(sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
-    const result = await this.db.query(sql, params);
-    // TypeORM's DataSource.query returns the rows of an INSERT ... RETURNING; pg returns a
-    // result object with `rows`.
-    if (Array.isArray(result)) return result as Array<Record<string, unknown>>;
-    const rows = (result as { rows?: unknown } | null)?.rows;
-    return Array.isArray(rows) ? (rows as Array<Record<string, unknown>>) : [];
+  private async flush(): Promise<void> {
+    this.inFlight = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0, MAX_GROUP);
+        try {
+          const slots = await this.reserveGroup(group.map((g) => g.family));
+          group.forEach((g, i) => g.resolve(slots[i]));
+        } catch (error) {
+          for (const g of group) g.reject(error);
+        }
+      }
+    } finally {
+      this.inFlight = false;
+    }
   }
+
+  /** One statement for the whole group. */
+  private async reserveGroup(families: RateLimitFamily[]): Promise<Slot[]> {
+    this.statements++;
+    const result = await this.db.query(
+      `SELECT set_config('synchronous_commit', 'off', true), s.slot_ms,
+         s.slot_ms - extract(epoch FROM clock_timestamp()) * 1000 AS wait_ms
+       FROM workato_reserve_slots($1, $2, $3::text[], $4::float8[]) WITH ORDINALITY AS s(slot_ms, n)
+       ORDER BY s.n`,
+      [
+        this.bucketName('overall'),
+        spacingMs(this.limits, 'overall'),
+        families.map((f) => this.bucketName(f)),
+        families.map((f) => spacingMs(this.limits, f)),
+      ],
+    );
+    const rows = rowsOf(result);
+    if (rows.length !== families.length)
+      throw new Error(`rate limiter: ${rows.length} slots for ${families.length} requests`);
+    return rows.map((r) => ({
+      waitMs: Math.max(0, Number(r.wait_ms)),
+      slotAtMs: Number(r.slot_ms),
+    }));
+  }
+
+  private bucketName(bucket: RateLimitBucket): string {
+    return `${this.scope}:${bucket}`;
+  }
+}
+
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  // TypeORM's DataSource.query returns the rows; pg returns a result object with `rows`.
+  if (Array.isArray(result)) return result as Record<string, unknown>[];
+  const rows = (result as { rows?: unknown } | null)?.rows;
+  return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
 }

@@ -2,8 +2,8 @@ import {
   apiClientRequestIssues,
   validateCreateApiClientRequest,
   validateCreateApiKeyRequest,
+  validateCreateApiCollectionRequest,
   validateUpdateApiClientRequest,
-  validateUpdateApiKeyRequest,
 } from './workato-request.validation';
 import { WorkatoValidationError } from './workato.errors';
 import { CreateApiClientRequest } from './workato.types';
@@ -198,7 +198,13 @@ describe('API key requests', () => {
       validateCreateApiKeyRequest({ name: 'k', active: true, ip_allow_list: [1] as never }),
     );
     expect(error.field).toBe('ip_allow_list');
-    expect(() => validateUpdateApiKeyRequest({ ip_deny_list: ['10.0.0.0/8'] })).not.toThrow();
-    expect(errorOf(() => validateUpdateApiKeyRequest({ name: '' })).field).toBe('name');
+  });
+});
+
+describe('API collection requests', () => {
+  it('requires a name and the project', () => {
+    const error = errorOf(() => validateCreateApiCollectionRequest({ name: ' ' }, ''));
+    expect(Object.keys(error.fieldErrors ?? {})).toEqual(['name', 'project_id']);
+    expect(() => validateCreateApiCollectionRequest({ name: 'C' }, 523144)).not.toThrow();
   });
 });

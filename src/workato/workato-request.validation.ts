@@ -2,10 +2,10 @@ import { WorkatoValidationError, WorkatoValidationIssue } from './workato.errors
 import {
   API_CLIENT_AUTH_TYPES,
   CreateApiClientRequest,
+  CreateApiCollectionRequest,
   CreateApiKeyRequest,
   JWT_METHODS,
   UpdateApiClientRequest,
-  UpdateApiKeyRequest,
 } from './workato.types';
 
 /**
@@ -128,6 +128,20 @@ export function apiClientRequestIssues(
   return issues;
 }
 
+/** A collection needs a name and the project it goes in (001). */
+export function validateCreateApiCollectionRequest(
+  req: CreateApiCollectionRequest,
+  projectId: unknown,
+  request?: { method: string; path: string },
+): void {
+  const issues: WorkatoValidationIssue[] = [];
+  if (!isNonEmptyString(asRecord(req).name))
+    issues.push({ field: 'name', message: 'is required and must be a non-empty string' });
+  if (String(projectId ?? '').trim() === '')
+    issues.push({ field: 'project_id', message: 'is required' });
+  throwIfIssues(issues, request);
+}
+
 /** Throws WorkatoValidationError (code WORKATO_INVALID_REQUEST) naming the first bad field. */
 export function validateCreateApiClientRequest(
   req: CreateApiClientRequest,
@@ -154,19 +168,6 @@ export function validateCreateApiKeyRequest(
   }
   if (typeof r.active !== 'boolean') {
     issues.push({ field: 'active', message: 'is required and must be a boolean' });
-  }
-  issues.push(...ipListIssues(r));
-  throwIfIssues(issues, request);
-}
-
-export function validateUpdateApiKeyRequest(
-  req: UpdateApiKeyRequest,
-  request?: { method: string; path: string },
-): void {
-  const r = asRecord(req);
-  const issues: WorkatoValidationIssue[] = [];
-  if (r.name !== undefined && !isNonEmptyString(r.name)) {
-    issues.push({ field: 'name', message: 'must be a non-empty string' });
   }
   issues.push(...ipListIssues(r));
   throwIfIssues(issues, request);

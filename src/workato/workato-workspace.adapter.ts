@@ -9,7 +9,7 @@ import {
   WorkspacePortal,
 } from '../onboarding/ports/workato-workspace.port';
 import { isWorkatoError, WorkatoError } from './workato.errors';
-import { WorkatoClient } from './workato.client';
+import { CallOptions, WorkatoClient } from './workato.client';
 import type { CreateApiClientRequest } from './workato.types';
 
 /** The onboarding's view of a Workato workspace, over the Workato client. */
@@ -25,8 +25,11 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
     name: string,
   ): Promise<WorkspaceApiCollection | null> {
     return call(async () => {
-      const all = await this.client.listAllApiCollections(mu);
-      const found = all.find((c) => c.name === name && String(c.project_id ?? '') === projectId);
+      const found = await this.client.findFirst(
+        'listApiCollections',
+        { mu },
+        (c) => c.name === name && String(c.project_id ?? '') === projectId,
+      );
       return found
         ? { id: String(found.id), name: found.name, projectId: String(found.project_id ?? '') }
         : null;
@@ -40,7 +43,7 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
   ): Promise<WorkspaceApiCollection> {
     return call(async () => {
       const created = await createOnce(() =>
-        this.client.createApiCollection(mu, projectId, { name }, CREATE_OPTIONS),
+        this.client.call('createApiCollection', { mu, projectId, body: { name } }, CREATE_OPTIONS),
       );
       return { id: String(created.id), name: created.name, projectId };
     });
@@ -48,14 +51,14 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
 
   findApiClient(mu: string, name: string): Promise<WorkspaceApiClient | null> {
     return call(async () => {
-      const found = (await this.client.listAllApiClients(mu)).find((c) => c.name === name);
+      const found = await this.client.findFirst('listApiClients', { mu }, (c) => c.name === name);
       return found ? { id: String(found.id), name: found.name } : null;
     });
   }
 
   createApiClient(mu: string, input: CreateApiClientInput): Promise<WorkspaceApiClient> {
     return call(async () => {
-      const request: CreateApiClientRequest = {
+      const body: CreateApiClientRequest = {
         name: input.name,
         description: input.description,
         project_id: Number(input.projectId),
@@ -73,24 +76,24 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
         email: input.email,
         idp_user_id: input.idpUserId,
       };
-      for (const key of Object.keys(request) as (keyof CreateApiClientRequest)[])
-        if (request[key] === undefined) delete request[key];
+      for (const key of Object.keys(body) as (keyof CreateApiClientRequest)[])
+        if (body[key] === undefined) delete body[key];
       const created = await createOnce(() =>
-        this.client.createApiClient(mu, request, CREATE_OPTIONS),
+        this.client.call('createApiClient', { mu, body }, CREATE_OPTIONS),
       );
       return { id: String(created.id), name: created.name };
     });
   }
 
   deleteApiClient(mu: string, clientId: string): Promise<boolean> {
-    return call(() => this.client.deleteApiClient(mu, clientId).then(() => true), {
+    return call(() => this.client.call('deleteApiClient', { mu, clientId }).then(() => true), {
       notFound: false,
     });
   }
 
   findPortalByName(mu: string, name: string): Promise<WorkspacePortal | null> {
     return call(async () => {
-      const found = (await this.client.listAllApiPortals(mu)).find((p) => p.name === name);
+      const found = await this.client.findFirst('listApiPortals', { mu }, (p) => p.name === name);
       return found ? { id: Number(found.id), name: found.name } : null;
     });
   }
@@ -98,7 +101,11 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
   findApiKey(mu: string, clientId: string, name: string): Promise<WorkspaceApiKey | null> {
     return call(
       async () => {
-        const found = (await this.client.listAllApiKeys(mu, clientId)).find((k) => k.name === name);
+        const found = await this.client.findFirst(
+          'listApiKeys',
+          { mu, clientId },
+          (k) => k.name === name,
+        );
         return found ? { id: String(found.id), name: found.name } : null;
       },
       { notFound: null },
@@ -112,14 +119,17 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
   ): Promise<WorkspaceApiKey> {
     return call(async () => {
       const key = await createOnce(() =>
-        this.client.createApiKey(
-          mu,
-          clientId,
+        this.client.call(
+          'createApiKey',
           {
-            name: input.name,
-            active: input.active,
-            ip_allow_list: input.ipAllowList,
-            ip_deny_list: input.ipDenyList,
+            mu,
+            clientId,
+            body: {
+              name: input.name,
+              active: input.active,
+              ip_allow_list: input.ipAllowList,
+              ip_deny_list: input.ipDenyList,
+            },
           },
           CREATE_OPTIONS,
         ),
@@ -129,11 +139,13 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
   }
 
   refreshApiKeySecret(mu: string, clientId: string, keyId: string): Promise<WorkspaceApiKey> {
-    return call(async () => withToken(await this.client.refreshApiKeySecret(mu, clientId, keyId)));
+    return call(async () =>
+      withToken(await this.client.call('refreshApiKeySecret', { mu, clientId, keyId })),
+    );
   }
 
   deleteApiKey(mu: string, clientId: string, keyId: string): Promise<boolean> {
-    return call(() => this.client.deleteApiKey(mu, clientId, keyId).then(() => true), {
+    return call(() => this.client.call('deleteApiKey', { mu, clientId, keyId }).then(() => true), {
       notFound: false,
     });
   }
@@ -151,7 +163,7 @@ function withToken(key: { id: number; name: string; auth_token?: string | null }
  * onboarding re-runs the step instead, which looks the resource up by its natural key first.
  * Only a 429 is retried here, since Workato applied nothing.
  */
-const CREATE_OPTIONS = { retry: false } as const;
+const CREATE_OPTIONS: CallOptions = { retry: false };
 const MAX_RATE_LIMITED_CREATES = 8;
 
 async function createOnce<T>(create: () => Promise<T>): Promise<T> {

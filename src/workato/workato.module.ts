@@ -1,6 +1,7 @@
 import { Logger, Module, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../platform/config/app-config';
+import { rateLimitsOf } from '../platform/config/config.schema';
 import { currentOnboardingLogContext } from '../platform/observability/log-context';
 import { MeteredRateLimiter } from '../platform/observability/metered-rate-limiter';
 import { OnboardingTracing } from '../platform/observability/onboarding.tracing';
@@ -25,10 +26,7 @@ import { WorkatoWorkspace } from '../onboarding/ports/workato-workspace.port';
       provide: WorkatoRateLimiter,
       inject: [DataSource, AppConfig],
       useFactory: (dataSource: DataSource, config: AppConfig): WorkatoRateLimiter =>
-        new PostgresRateLimiter(dataSource, {
-          ratePerSecond: config.values.WORKATO_RATE_LIMIT_RPS,
-          portalRatePerMinute: config.values.WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE,
-        }),
+        new PostgresRateLimiter(dataSource, rateLimitsOf(config.values).limits),
     },
     {
       provide: WorkatoClient,

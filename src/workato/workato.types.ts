@@ -37,23 +37,6 @@ export const apiCollectionSchema = z.looseObject({
 });
 export type ApiCollection = z.infer<typeof apiCollectionSchema>;
 
-export const apiEndpointSchema = z.looseObject({
-  id,
-  api_collection_id: id.nullish(),
-  flow_id: id.nullish(),
-  name: z.string().nullish(),
-  method: z.string().nullish(),
-  url: z.string().nullish(),
-  legacy_url: z.string().nullish(),
-  base_path: z.string().nullish(),
-  path: z.string().nullish(),
-  active: z.boolean().nullish(),
-  legacy: z.boolean().nullish(),
-  created_at: timestamp.nullish(),
-  updated_at: timestamp.nullish(),
-});
-export type ApiEndpoint = z.infer<typeof apiEndpointSchema>;
-
 export const API_CLIENT_AUTH_TYPES = ['token', 'jwt', 'oauth2', 'oidc'] as const;
 export type ApiClientAuthType = (typeof API_CLIENT_AUTH_TYPES)[number];
 export const JWT_METHODS = ['hmac', 'rsa'] as const;
@@ -121,13 +104,13 @@ export const apiPortalSchema = z.looseObject({
 });
 export type ApiPortal = z.infer<typeof apiPortalSchema>;
 
-/** One page of a v2 list (`{data, count, page, per_page}` on the wire). */
+/** One page of a list (v2: `{data, count, page, per_page}` on the wire; v1: the items only). */
 export interface Page<T> {
   data: T[];
-  /** As reported by Workato; the reference does not say whether it is the page's or the total. */
-  count: number;
-  page: number;
-  perPage: number;
+  /** As reported by Workato (the reference does not say whether the page's or the total). */
+  count: number | null;
+  page: number | null;
+  perPage: number | null;
 }
 
 export interface PageRequest {
@@ -186,12 +169,6 @@ export type UpdateApiClientRequest = Partial<CreateApiClientRequest>;
 export interface CreateApiKeyRequest {
   name: string;
   active: boolean;
-  ip_allow_list?: string[];
-  ip_deny_list?: string[];
-}
-
-export interface UpdateApiKeyRequest {
-  name?: string;
   ip_allow_list?: string[];
   ip_deny_list?: string[];
 }

@@ -7,6 +7,7 @@ import {
 } from '../../src/platform/observability/onboarding.metrics';
 import { RunningSandbox, SandboxControl, startSandbox } from '../../workato-sandbox/sandbox.server';
 import { InProcessRateLimiter } from '../../src/workato/rate-limiter';
+import { rateLimits } from '../../src/workato/rate-limits';
 import { WorkatoClient } from '../../src/workato/workato.client';
 
 /**
@@ -21,7 +22,7 @@ let client: WorkatoClient;
 let metrics: OnboardingMetrics;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
+  sandbox = await startSandbox({ port: 0, limits: 'off' });
   control = new SandboxControl(sandbox.url);
   // No database in this test: the scrape-time gauges are skipped.
   const noDatabase = { isInitialized: false } as unknown as DataSource;
@@ -31,7 +32,7 @@ beforeAll(async () => {
     apiToken: sandbox.token,
     timeoutMs: 2000,
     rateLimiter: new MeteredRateLimiter(
-      new InProcessRateLimiter({ ratePerSecond: 5000, portalRatePerMinute: 300_000 }),
+      new InProcessRateLimiter(rateLimits({ perSecond: 5000, perMinute: { portals: 300_000 } })),
       metrics,
     ),
     retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3, maxElapsedMs: 10_000 },
@@ -46,9 +47,9 @@ afterAll(async () => {
 
 it('counts attempts by status, retries, network errors and rate-limiter waits per bucket', async () => {
   await control.addFault({ method: 'GET', path: 'api_clients', status: 503, count: 1 });
-  await client.listApiClients(MU);
+  await client.call('listApiClients', { mu: MU });
   await control.addFault({ method: 'GET', path: 'api_portals', drop: true, count: 1 });
-  await client.listApiPortals(MU);
+  await client.call('listApiPortals', { mu: MU });
 
   const text = (await metrics.render()).body;
   expect(text).toContain(
@@ -65,7 +66,7 @@ it('counts attempts by status, retries, network errors and rate-limiter waits pe
   expect(text).toContain(
     'workato_onboarding_workato_request_duration_seconds_count{endpoint="listApiClients",method="GET"} 2',
   );
-  // Portal endpoints take a slot from both buckets on every attempt.
-  expect(text).toContain('workato_onboarding_rate_limit_wait_seconds_count{bucket="portal"} 2');
-  expect(text).toContain('workato_onboarding_rate_limit_wait_seconds_count{bucket="default"} 4');
+  // Every attempt takes a slot, labelled with its endpoint's rate-limit family.
+  expect(text).toContain('workato_onboarding_rate_limit_wait_seconds_count{bucket="portals"} 2');
+  expect(text).toContain('workato_onboarding_rate_limit_wait_seconds_count{bucket="clients"} 2');
 });

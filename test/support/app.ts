@@ -12,6 +12,17 @@ import { testKafkaBrokers } from './test-infrastructure';
 
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
 export const VIEWER_TOKEN = 'test-viewer-token-0123456789';
+/** Every rate-limit family far above what a test sends (the sandbox enforces none by default here). */
+export const UNLIMITED_FAMILIES = [
+  'collections',
+  'endpoints',
+  'clients',
+  'portals',
+  'cert_bundles',
+  'access_policies',
+]
+  .map((family) => `${family}:1000000/min`)
+  .join(',');
 export const TEST_ENCRYPTION_KEY = `test:${Buffer.alloc(32, 7).toString('base64')}`;
 
 export interface TestEnvironment {
@@ -48,7 +59,7 @@ export async function createTestEnvironment(
     WORKATO_BASE_URL: sandbox.url,
     WORKATO_API_TOKEN: sandbox.token,
     WORKATO_RATE_LIMIT_RPS: '1000',
-    WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE: '100000',
+    WORKATO_RATE_LIMITS: UNLIMITED_FAMILIES,
     WORKATO_RETRY_BASE_DELAY_MS: '20',
     WORKATO_RETRY_MAX_DELAY_MS: '200',
     WORKATO_MAX_ATTEMPTS: '3',

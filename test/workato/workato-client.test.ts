@@ -1,11 +1,13 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { RunningSandbox, SandboxControl, startSandbox } from '../../workato-sandbox/sandbox.server';
+import { InProcessRateLimiter, WorkatoRateLimiter } from '../../src/workato/rate-limiter';
 import {
-  InProcessRateLimiter,
+  RATE_LIMIT_FAMILIES,
   RateLimitBucket,
-  WorkatoRateLimiter,
-} from '../../src/workato/rate-limiter';
+  RateLimitFamily,
+  rateLimits,
+} from '../../src/workato/rate-limits';
 import {
   WorkatoClient,
   WorkatoClientOptions,
@@ -15,10 +17,11 @@ import { WorkatoError, WorkatoValidationError } from '../../src/workato/workato.
 import { CreateApiClientRequest } from '../../src/workato/workato.types';
 
 /**
- * The Workato client against the sandbox over real HTTP: every endpoint, pagination past 100,
- * the validation rules on both sides, every error body shape, 429 handling and retries with
- * injected faults. The sandbox's default seed is the demo workspace: managed user 5454 with
- * external id 12345, project 523144, magic-link portal 37 and identity portal 38.
+ * The Workato client against the sandbox over real HTTP: every endpoint of its table, pagination
+ * past 100 (one page, every page, the first match), the validation rules on both sides, every
+ * error body shape, 429 handling and retries with injected faults. The sandbox's default seed is
+ * the demo workspace: managed user 5454 with external id 12345, project 523144, magic-link
+ * portal 37 and identity portal 38.
  */
 const MU = 5454;
 const MU_EXTERNAL = 'E12345';
@@ -34,29 +37,36 @@ const clients: WorkatoClient[] = [];
 
 /** Records what the client asks of its limiter, and passes through to a fast in-process one. */
 class SpyRateLimiter extends WorkatoRateLimiter {
-  readonly acquired: RateLimitBucket[] = [];
+  readonly acquired: RateLimitFamily[] = [];
   readonly pauses: Array<{ bucket: RateLimitBucket; inMs: number }> = [];
   constructor(readonly inner: WorkatoRateLimiter) {
     super();
   }
-  async acquire(bucket: RateLimitBucket): Promise<{ waitedMs: number }> {
-    this.acquired.push(bucket);
-    return this.inner.acquire(bucket);
+  async acquire(family: RateLimitFamily): Promise<{ waitedMs: number }> {
+    this.acquired.push(family);
+    return this.inner.acquire(family);
   }
-  async pauseUntil(bucket: RateLimitBucket, untilEpochMs: number): Promise<void> {
+  async pause(bucket: RateLimitBucket, untilEpochMs: number): Promise<void> {
     this.pauses.push({ bucket, inMs: untilEpochMs - Date.now() });
-    return this.inner.pauseUntil(bucket, untilEpochMs);
+    return this.inner.pause(bucket, untilEpochMs);
   }
 }
+
+/** Limits far above anything a test sends, in every bucket: pacing never slows a test down. */
+const fastLimits = () =>
+  rateLimits({
+    perSecond: 5000,
+    perMinute: Object.fromEntries(RATE_LIMIT_FAMILIES.map((f) => [f, 300_000])),
+  });
 
 function makeClient(overrides: Partial<WorkatoClientOptions> = {}): {
   client: WorkatoClient;
   limiter: SpyRateLimiter;
+  inner: InProcessRateLimiter;
   events: WorkatoRequestEvent[];
 } {
-  const limiter = new SpyRateLimiter(
-    new InProcessRateLimiter({ ratePerSecond: 5000, portalRatePerMinute: 300_000 }),
-  );
+  const inner = new InProcessRateLimiter(fastLimits());
+  const limiter = new SpyRateLimiter(inner);
   const events: WorkatoRequestEvent[] = [];
   const client = new WorkatoClient({
     baseUrl: sandbox.url,
@@ -68,12 +78,16 @@ function makeClient(overrides: Partial<WorkatoClientOptions> = {}): {
     ...overrides,
   });
   clients.push(client);
-  return { client, limiter, events };
+  return { client, limiter, inner, events };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<WorkatoError> {
+/**
+ * The WorkatoError a call fails with. Takes the call as a function so a synchronous throw is
+ * caught too: that a call rejects instead of throwing is checked once, in its own test.
+ */
+async function rejection(call: () => Promise<unknown>): Promise<WorkatoError> {
   try {
-    await promise;
+    await call();
   } catch (error) {
     if (error instanceof WorkatoError) return error;
     throw error;
@@ -86,7 +100,7 @@ async function callsSince(seq: number) {
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 });
+  sandbox = await startSandbox({ port: 0, limits: 'off' });
   control = new SandboxControl(sandbox.url);
 });
 
@@ -99,11 +113,15 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-describe('API collections and endpoints', () => {
+describe('API collections', () => {
   it('creates a collection (project_id in the query, bare response) and lists it', async () => {
     const { client } = makeClient();
     const seq = await control.lastCallSeq();
-    const created = await client.createApiCollection(MU, PROJECT, { name: 'Netsuite customers' });
+    const created = await client.call('createApiCollection', {
+      mu: MU,
+      projectId: PROJECT,
+      body: { name: 'Netsuite customers' },
+    });
     expect(created).toMatchObject({ name: 'Netsuite customers', version: '1.0' });
     expect(typeof created.id).toBe('number');
 
@@ -115,50 +133,52 @@ describe('API collections and endpoints', () => {
       body: { name: 'Netsuite customers' },
     });
 
-    const listed = await client.listApiCollections(MU_EXTERNAL);
-    expect(listed).toEqual([
-      expect.objectContaining({ id: created.id, project_id: String(PROJECT) }),
-    ]);
+    const listed = await client.call('listApiCollections', { mu: MU_EXTERNAL });
+    // v1 lists carry no count or page: the Page says so rather than inventing them.
+    expect(listed).toEqual({
+      data: [expect.objectContaining({ id: created.id, project_id: String(PROJECT) })],
+      count: null,
+      page: null,
+      perPage: null,
+    });
   });
 
   it('follows collection pages past 100', async () => {
     const { client } = makeClient();
     for (let i = 0; i < 130; i++) {
-      await client.createApiCollection(MU, PROJECT, { name: `Collection ${i}` });
+      await client.call('createApiCollection', {
+        mu: MU,
+        projectId: PROJECT,
+        body: { name: `Collection ${i}` },
+      });
     }
-    expect(await client.listApiCollections(MU, { page: 2, perPage: 100 })).toHaveLength(30);
-    const all = await client.listAllApiCollections(MU);
+    const page2 = await client.call('listApiCollections', { mu: MU, page: 2, perPage: 100 });
+    expect(page2.data).toHaveLength(30);
+    expect(page2).toMatchObject({ count: null, page: null, perPage: null });
+
+    const seq = await control.lastCallSeq();
+    const all = await client.listAll('listApiCollections', { mu: MU });
     expect(all).toHaveLength(130);
     expect(new Set(all.map((c) => c.id)).size).toBe(130);
-  });
-
-  it('lists, enables and disables endpoints', async () => {
-    const { client } = makeClient();
-    const collection = await client.createApiCollection(MU, PROJECT, { name: 'Orders' });
-    await client.createApiCollection(MU, PROJECT, { name: 'Other' });
-    const endpoints = await client.listApiEndpoints(MU, { apiCollectionId: collection.id });
-    expect(endpoints.length).toBeGreaterThan(0);
-    expect(endpoints.every((e) => e.api_collection_id === collection.id)).toBe(true);
-    expect((await client.listApiEndpoints(MU)).length).toBeGreaterThan(endpoints.length);
-    expect(await client.listAllApiEndpoints(MU, { apiCollectionId: collection.id })).toHaveLength(
-      endpoints.length,
-    );
-
-    await client.enableApiEndpoint(MU, endpoints[0].id);
-    let after = await client.listApiEndpoints(MU, { apiCollectionId: collection.id });
-    expect(after.find((e) => e.id === endpoints[0].id)?.active).toBe(true);
-    await client.disableApiEndpoint(MU_EXTERNAL, endpoints[0].id);
-    after = await client.listApiEndpoints(MU, { apiCollectionId: collection.id });
-    expect(after.find((e) => e.id === endpoints[0].id)?.active).toBe(false);
+    expect((await callsSince(seq)).map((c) => c.query)).toEqual([
+      { page: '1', per_page: '100' },
+      { page: '2', per_page: '100' },
+    ]);
   });
 });
 
 describe('API clients (v2)', () => {
   async function collectionId(client: WorkatoClient): Promise<number> {
-    return (await client.createApiCollection(MU, PROJECT, { name: 'Catalog' })).id;
+    return (
+      await client.call('createApiCollection', {
+        mu: MU,
+        projectId: PROJECT,
+        body: { name: 'Catalog' },
+      })
+    ).id;
   }
 
-  it('creates with every field, gets, updates and deletes', async () => {
+  it('creates with every field, finds it and deletes it', async () => {
     const { client } = makeClient();
     const collection = await collectionId(client);
     const seq = await control.lastCallSeq();
@@ -181,7 +201,7 @@ describe('API clients (v2)', () => {
       validation_formula: 'OU=Workato',
       cert_bundle_ids: [3],
     };
-    const created = await client.createApiClient(MU, req);
+    const created = await client.call('createApiClient', { mu: MU, body: req });
     expect(created).toMatchObject({
       name: 'Automation Inc.',
       auth_type: 'jwt',
@@ -194,72 +214,103 @@ describe('API clients (v2)', () => {
     });
     const [call] = await callsSince(seq);
     // The whole payload went out as given (the sandbox redacts the secret in its call log).
+    expect(call).toMatchObject({
+      method: 'POST',
+      path: `/api/v2/managed_users/${MU}/api_clients`,
+    });
     expect(call.body).toEqual({ ...req, jwt_secret: '[REDACTED]' });
 
-    const fetched = await client.getApiClient(MU_EXTERNAL, created.id);
-    expect(fetched).toMatchObject({ id: created.id, api_keys: [] });
+    const found = await client.findFirst(
+      'listApiClients',
+      { mu: MU_EXTERNAL },
+      (c) => c.id === created.id,
+    );
+    expect(found).toMatchObject({ id: created.id, name: 'Automation Inc.' });
 
-    const updated = await client.updateApiClient(MU, created.id, {
-      name: 'Mustard Inc.',
-      description: 'updated',
-    });
-    expect(updated).toMatchObject({ id: created.id, name: 'Mustard Inc.', description: 'updated' });
-
-    await client.deleteApiClient(MU, created.id);
-    expect((await rejection(client.getApiClient(MU, created.id))).code).toBe('WORKATO_NOT_FOUND');
+    const deleteSeq = await control.lastCallSeq();
+    await expect(
+      client.call('deleteApiClient', { mu: MU, clientId: created.id }),
+    ).resolves.toBeUndefined();
+    expect(await callsSince(deleteSeq)).toEqual([
+      expect.objectContaining({
+        method: 'DELETE',
+        path: `/api/v2/managed_users/${MU}/api_clients/${created.id}`,
+        status: 200,
+      }),
+    ]);
+    expect(
+      await client.findFirst('listApiClients', { mu: MU }, (c) => c.id === created.id),
+    ).toBeNull();
+    const again = await rejection(() =>
+      client.call('deleteApiClient', { mu: MU, clientId: created.id }),
+    );
+    expect(again.code).toBe('WORKATO_NOT_FOUND');
   });
 
   it('creates an identity-portal oidc client (idp_user_id, 003)', async () => {
     const { client } = makeClient();
-    const created = await client.createApiClient(MU, {
-      name: 'Identity user',
-      api_collection_ids: [await collectionId(client)],
-      api_portal_id: IDENTITY_PORTAL,
-      idp_user_id: 'eshSUgjCGb4ZnF51FjEL3b',
-      auth_type: 'oidc',
-      oidc_issuer: 'https://idp.example.com',
+    const created = await client.call('createApiClient', {
+      mu: MU,
+      body: {
+        name: 'Identity user',
+        api_collection_ids: [await collectionId(client)],
+        api_portal_id: IDENTITY_PORTAL,
+        idp_user_id: 'eshSUgjCGb4ZnF51FjEL3b',
+        auth_type: 'oidc',
+        oidc_issuer: 'https://idp.example.com',
+      },
     });
     expect(created).toMatchObject({ idp_user_id: 'eshSUgjCGb4ZnF51FjEL3b', auth_type: 'oidc' });
   });
 
-  it('pages through more than 100 clients', async () => {
+  it('pages through more than 100 clients, and finds one paging only as far as needed', async () => {
     const { client } = makeClient();
     const collection = await collectionId(client);
     for (let i = 0; i < 130; i++) {
-      await client.createApiClient(MU, {
-        name: `Client ${i}`,
-        api_collection_ids: [collection],
-        auth_type: 'token',
+      await client.call('createApiClient', {
+        mu: MU,
+        body: { name: `Client ${i}`, api_collection_ids: [collection], auth_type: 'token' },
       });
     }
-    const page2 = await client.listApiClients(MU, { page: 2, perPage: 100 });
+    const page2 = await client.call('listApiClients', { mu: MU, page: 2, perPage: 100 });
     expect(page2).toMatchObject({ page: 2, perPage: 100, count: 130 });
     expect(page2.data).toHaveLength(30);
-    const small = await client.listApiClients(MU, { page: 3, perPage: 7 });
+    const small = await client.call('listApiClients', { mu: MU, page: 3, perPage: 7 });
     expect(small.data).toHaveLength(7);
 
-    const seq = await control.lastCallSeq();
-    const all = await client.listAllApiClients(MU);
+    let seq = await control.lastCallSeq();
+    const all = await client.listAll('listApiClients', { mu: MU });
     expect(all).toHaveLength(130);
     expect(new Set(all.map((c) => c.id)).size).toBe(130);
-    const calls = await callsSince(seq);
-    expect(calls.map((c) => c.query)).toEqual([
+    expect((await callsSince(seq)).map((c) => c.query)).toEqual([
       { page: '1', per_page: '100' },
       { page: '2', per_page: '100' },
     ]);
+
+    const pagesFor = async (name: string) => {
+      seq = await control.lastCallSeq();
+      const found = await client.findFirst('listApiClients', { mu: MU }, (c) => c.name === name);
+      return { found: found?.name ?? null, pages: (await callsSince(seq)).length };
+    };
+    expect(await pagesFor('Client 5')).toEqual({ found: 'Client 5', pages: 1 });
+    expect(await pagesFor('Client 120')).toEqual({ found: 'Client 120', pages: 2 });
+    expect(await pagesFor('nobody')).toEqual({ found: null, pages: 2 });
   });
 
   it('never calls the deprecated v1 client or access-profile endpoints', async () => {
     const { client } = makeClient();
     const seq = await control.lastCallSeq();
-    const created = await client.createApiClient(MU, {
-      name: 'x',
-      api_collection_ids: [await collectionId(client)],
-      auth_type: 'token',
+    const created = await client.call('createApiClient', {
+      mu: MU,
+      body: { name: 'x', api_collection_ids: [await collectionId(client)], auth_type: 'token' },
     });
-    const key = await client.createApiKey(MU, created.id, { name: 'k', active: true });
-    await client.refreshApiKeySecret(MU, created.id, key.id);
-    await client.listAllApiClients(MU);
+    const key = await client.call('createApiKey', {
+      mu: MU,
+      clientId: created.id,
+      body: { name: 'k', active: true },
+    });
+    await client.call('refreshApiKeySecret', { mu: MU, clientId: created.id, keyId: key.id });
+    await client.listAll('listApiClients', { mu: MU });
     const paths = (await callsSince(seq)).map((c) => c.path);
     expect(paths.some((p) => p.includes('api_access_profiles'))).toBe(false);
     expect(
@@ -270,74 +321,138 @@ describe('API clients (v2)', () => {
 
 describe('API keys (v2)', () => {
   async function tokenClient(client: WorkatoClient): Promise<number> {
-    const collection = await client.createApiCollection(MU, PROJECT, { name: 'Keys' });
-    const created = await client.createApiClient(MU, {
-      name: 'Key holder',
-      api_collection_ids: [collection.id],
-      auth_type: 'token',
+    const collection = await client.call('createApiCollection', {
+      mu: MU,
+      projectId: PROJECT,
+      body: { name: 'Keys' },
+    });
+    const created = await client.call('createApiClient', {
+      mu: MU,
+      body: { name: 'Key holder', api_collection_ids: [collection.id], auth_type: 'token' },
     });
     return created.id;
   }
 
-  it('creates (full token once), lists, updates, enables, disables, refreshes and deletes', async () => {
+  it('creates (full token once), lists, refreshes and deletes', async () => {
     const { client } = makeClient();
     const clientId = await tokenClient(client);
-    const key = await client.createApiKey(MU, clientId, {
-      name: 'Production',
-      active: true,
-      ip_allow_list: ['8.8.8.8/24'],
-      ip_deny_list: ['192.168.0.0/16'],
+    const seq = await control.lastCallSeq();
+    const key = await client.call('createApiKey', {
+      mu: MU,
+      clientId,
+      body: {
+        name: 'Production',
+        active: true,
+        ip_allow_list: ['8.8.8.8/24'],
+        ip_deny_list: ['192.168.0.0/16'],
+      },
     });
     expect(key.auth_token).toMatch(/^[0-9a-f]{64}$/);
     expect(key).toMatchObject({ active: true, ip_allow_list: ['8.8.8.8/24'] });
+    const [createCall] = await callsSince(seq);
+    expect(createCall).toMatchObject({
+      method: 'POST',
+      path: `/api/v2/managed_users/${MU}/api_clients/${clientId}/api_keys`,
+      body: {
+        name: 'Production',
+        active: true,
+        ip_allow_list: ['8.8.8.8/24'],
+        ip_deny_list: ['192.168.0.0/16'],
+      },
+    });
 
-    const listed = await client.listApiKeys(MU, clientId);
+    const listed = await client.call('listApiKeys', { mu: MU, clientId });
+    expect(listed).toMatchObject({ count: 1, page: 1 });
     expect(listed.data).toHaveLength(1);
     expect(listed.data[0].auth_token).toBe(key.auth_token?.slice(-4));
+    expect(await client.listAll('listApiKeys', { mu: MU_EXTERNAL, clientId })).toEqual([
+      expect.objectContaining({ id: key.id, name: 'Production', active: true }),
+    ]);
 
-    const updated = await client.updateApiKey(MU, clientId, key.id, { name: 'Renamed' });
-    expect(updated.name).toBe('Renamed');
-
-    await client.disableApiKey(MU, clientId, key.id);
-    expect((await client.listAllApiKeys(MU, clientId))[0].active).toBe(false);
-    await client.enableApiKey(MU_EXTERNAL, clientId, key.id);
-    expect((await client.listAllApiKeys(MU, clientId))[0].active).toBe(true);
-
-    const seq = await control.lastCallSeq();
-    const refreshed = await client.refreshApiKeySecret(MU, clientId, key.id);
+    const refreshSeq = await control.lastCallSeq();
+    const refreshed = await client.call('refreshApiKeySecret', { mu: MU, clientId, keyId: key.id });
     expect(refreshed.auth_token).toMatch(/^[0-9a-f]{64}$/);
     expect(refreshed.auth_token).not.toBe(key.auth_token);
-    const [refreshCall] = await callsSince(seq);
+    const [refreshCall] = await callsSince(refreshSeq);
     expect(refreshCall).toMatchObject({
       method: 'PUT',
       path: `/api/v2/managed_users/${MU}/api_clients/${clientId}/api_keys/${key.id}/refresh_secret`,
     });
 
-    await client.deleteApiKey(MU, clientId, key.id);
-    expect(await client.listAllApiKeys(MU, clientId)).toEqual([]);
+    const deleteSeq = await control.lastCallSeq();
+    await client.call('deleteApiKey', { mu: MU_EXTERNAL, clientId, keyId: key.id });
+    expect(await callsSince(deleteSeq)).toEqual([
+      expect.objectContaining({
+        method: 'DELETE',
+        path: `/api/v2/managed_users/${MU_EXTERNAL}/api_clients/${clientId}/api_keys/${key.id}`,
+      }),
+    ]);
+    expect(await client.listAll('listApiKeys', { mu: MU, clientId })).toEqual([]);
   });
 
   it('pages through more than 100 keys', async () => {
     const { client } = makeClient();
     const clientId = await tokenClient(client);
     for (let i = 0; i < 130; i++) {
-      await client.createApiKey(MU, clientId, { name: `key ${i}`, active: i % 2 === 0 });
+      await client.call('createApiKey', {
+        mu: MU,
+        clientId,
+        body: { name: `key ${i}`, active: i % 2 === 0 },
+      });
     }
-    const page2 = await client.listApiKeys(MU, clientId, { page: 2, perPage: 100 });
+    const page2 = await client.call('listApiKeys', { mu: MU, clientId, page: 2, perPage: 100 });
     expect(page2.data).toHaveLength(30);
-    const all = await client.listAllApiKeys(MU, clientId);
+    const all = await client.listAll('listApiKeys', { mu: MU, clientId });
     expect(all).toHaveLength(130);
     expect(new Set(all.map((k) => k.id)).size).toBe(130);
+    expect(all.filter((k) => k.active)).toHaveLength(65);
   });
 });
 
 describe('API portals (v2)', () => {
-  it('lists portals, taking a portal token and a default token per call', async () => {
+  it('lists portals, each request counted against the portals family', async () => {
     const { client, limiter } = makeClient();
-    const page = await client.listApiPortals(MU);
+    const page = await client.call('listApiPortals', { mu: MU });
     expect(page.data.map((p) => p.id).sort()).toEqual([MAGIC_LINK_PORTAL, IDENTITY_PORTAL]);
-    expect(limiter.acquired).toEqual(['portal', 'default']);
-    expect(await client.listAllApiPortals(MU_EXTERNAL)).toHaveLength(2);
+    expect(limiter.acquired).toEqual(['portals']);
+    expect(await client.listAll('listApiPortals', { mu: MU_EXTERNAL })).toHaveLength(2);
+    expect(limiter.acquired).toEqual(['portals', 'portals']);
+  });
+
+  it('counts each endpoint against its published family', async () => {
+    const { client, limiter } = makeClient();
+    const collection = await client.call('createApiCollection', {
+      mu: MU,
+      projectId: PROJECT,
+      body: { name: 'F' },
+    });
+    await client.call('listApiCollections', { mu: MU });
+    const created = await client.call('createApiClient', {
+      mu: MU,
+      body: { name: 'F', api_collection_ids: [collection.id], auth_type: 'token' },
+    });
+    await client.call('listApiClients', { mu: MU });
+    const key = await client.call('createApiKey', {
+      mu: MU,
+      clientId: created.id,
+      body: { name: 'k', active: true },
+    });
+    await client.call('listApiKeys', { mu: MU, clientId: created.id });
+    await client.call('refreshApiKeySecret', { mu: MU, clientId: created.id, keyId: key.id });
+    await client.call('deleteApiKey', { mu: MU, clientId: created.id, keyId: key.id });
+    await client.call('deleteApiClient', { mu: MU, clientId: created.id });
+    // API keys count as clients.
+    expect(limiter.acquired).toEqual([
+      'collections',
+      'collections',
+      'clients',
+      'clients',
+      'clients',
+      'clients',
+      'clients',
+      'clients',
+      'clients',
+    ]);
   });
 });
 
@@ -350,18 +465,34 @@ describe('managed user ids', () => {
     });
     const { client } = makeClient();
     const seq = await control.lastCallSeq();
-    const created = await client.createApiCollection('Eacme/eu 1', 9, { name: 'c' });
+    const created = await client.call('createApiCollection', {
+      mu: 'Eacme/eu 1',
+      projectId: 9,
+      body: { name: 'c' },
+    });
     expect(created.name).toBe('c');
     const [call] = await callsSince(seq);
     expect(call.path).toBe('/api/managed_users/Eacme%2Feu%201/api_collections');
-    expect(await client.listApiCollections(777)).toHaveLength(1);
+    expect((await client.call('listApiCollections', { mu: 777 })).data).toHaveLength(1);
   });
 
   it('rejects an empty id before sending', async () => {
     const { client } = makeClient();
-    const error = await rejection(client.listApiCollections(''));
+    const seq = await control.lastCallSeq();
+    const error = await rejection(() => client.call('listApiCollections', { mu: '' }));
     expect(error).toBeInstanceOf(WorkatoValidationError);
     expect((error as WorkatoValidationError).field).toBe('managedUserId');
+    expect(await callsSince(seq)).toEqual([]);
+  });
+
+  it('reports a bad request as a rejected promise, not a synchronous throw', async () => {
+    // Callers chain .catch() or collect promises with Promise.allSettled: a call must not throw.
+    const { client } = makeClient();
+    let pending: Promise<unknown> | undefined;
+    expect(() => {
+      pending = client.call('listApiCollections', { mu: '' });
+    }).not.toThrow();
+    await expect(pending).rejects.toBeInstanceOf(WorkatoValidationError);
   });
 });
 
@@ -371,7 +502,9 @@ describe('validation', () => {
 
   beforeEach(async () => {
     client = makeClient().client;
-    collection = (await client.createApiCollection(MU, PROJECT, { name: 'V' })).id;
+    collection = (
+      await client.call('createApiCollection', { mu: MU, projectId: PROJECT, body: { name: 'V' } })
+    ).id;
   });
 
   const valid = (): CreateApiClientRequest => ({
@@ -475,7 +608,7 @@ describe('validation', () => {
     const payload = { ...valid(), ...patch() } as CreateApiClientRequest;
     const seq = await control.lastCallSeq();
 
-    const local = await rejection(client.createApiClient(MU, payload));
+    const local = await rejection(() => client.call('createApiClient', { mu: MU, body: payload }));
     expect(local).toBeInstanceOf(WorkatoValidationError);
     expect(local.code).toBe('WORKATO_INVALID_REQUEST');
     expect((local as WorkatoValidationError).field).toBe(ourField);
@@ -483,7 +616,9 @@ describe('validation', () => {
     expect(local.path).toBe(`/api/v2/managed_users/${MU}/api_clients`);
     expect(await callsSince(seq)).toEqual([]);
 
-    const remote = await rejection(client.createApiClient(MU, payload, { skipValidation: true }));
+    const remote = await rejection(() =>
+      client.call('createApiClient', { mu: MU, body: payload }, { skipValidation: true }),
+    );
     expect(remote).toMatchObject({ code: 'WORKATO_BAD_REQUEST', status: 400, retryable: false });
     expect(remote.workatoMessage).toBe('Validation failed');
     expect(remote.fieldErrors?.[sandboxField]?.length).toBeGreaterThan(0);
@@ -491,10 +626,25 @@ describe('validation', () => {
   });
 
   it('validates API key and collection payloads too', async () => {
-    const local = await rejection(client.createApiKey(MU, 1, { name: '', active: true }));
-    expect((local as WorkatoValidationError).field).toBe('name');
-    const remote = await rejection(
-      client.createApiCollection(MU, PROJECT, { name: '' }, { skipValidation: true }),
+    const seq = await control.lastCallSeq();
+    const localKey = await rejection(() =>
+      client.call('createApiKey', { mu: MU, clientId: 1, body: { name: '', active: true } }),
+    );
+    expect((localKey as WorkatoValidationError).field).toBe('name');
+    const localCollection = await rejection(() =>
+      client.call('createApiCollection', { mu: MU, projectId: PROJECT, body: { name: '' } }),
+    );
+    expect(localCollection).toBeInstanceOf(WorkatoValidationError);
+    expect((localCollection as WorkatoValidationError).field).toBe('name');
+    expect(localCollection.path).toBe(`/api/managed_users/${MU}/api_collections`);
+    expect(await callsSince(seq)).toEqual([]);
+
+    const remote = await rejection(() =>
+      client.call(
+        'createApiCollection',
+        { mu: MU, projectId: PROJECT, body: { name: '' } },
+        { skipValidation: true },
+      ),
     );
     expect(remote.fieldErrors).toEqual({ name: ["can't be blank"] });
   });
@@ -503,13 +653,15 @@ describe('validation', () => {
 describe('error bodies', () => {
   it('{"message"}: 404 is terminal WORKATO_NOT_FOUND', async () => {
     const { client, events } = makeClient();
-    const error = await rejection(client.getApiClient(MU, 999_999));
+    const error = await rejection(() =>
+      client.call('deleteApiClient', { mu: MU, clientId: 999_999 }),
+    );
     expect(error).toMatchObject({
       code: 'WORKATO_NOT_FOUND',
       status: 404,
       retryable: false,
       workatoMessage: 'Not found',
-      method: 'GET',
+      method: 'DELETE',
       path: `/api/v2/managed_users/${MU}/api_clients/999999`,
     });
     expect(events).toHaveLength(1);
@@ -523,7 +675,7 @@ describe('error bodies', () => {
       status: 422,
       body: { message: 'Portal is archived', id: 'err-42' },
     });
-    const error = await rejection(client.listApiPortals(MU));
+    const error = await rejection(() => client.call('listApiPortals', { mu: MU }));
     expect(error).toMatchObject({
       code: 'WORKATO_UNPROCESSABLE',
       status: 422,
@@ -540,14 +692,14 @@ describe('error bodies', () => {
   ])('%i is terminal %s', async (status, code) => {
     const { client, events } = makeClient();
     await control.addFault({ method: 'GET', path: 'api_clients$', status });
-    const error = await rejection(client.listApiClients(MU));
+    const error = await rejection(() => client.call('listApiClients', { mu: MU }));
     expect(error).toMatchObject({ code, status, retryable: false });
     expect(events).toHaveLength(1);
   });
 
   it('a wrong token is WORKATO_UNAUTHORIZED', async () => {
     const { client } = makeClient({ apiToken: 'not-the-token' });
-    const error = await rejection(client.listApiClients(MU));
+    const error = await rejection(() => client.call('listApiClients', { mu: MU }));
     expect(error).toMatchObject({ code: 'WORKATO_UNAUTHORIZED', status: 401, retryable: false });
   });
 
@@ -584,7 +736,7 @@ describe('error bodies', () => {
         apiToken: 'tok-123-secret',
         retry: { maxAttempts: 1 },
       });
-      const error = await rejection(client.listApiClients(MU));
+      const error = await rejection(() => client.call('listApiClients', { mu: MU }));
       expect(error).toMatchObject({ code: 'WORKATO_SERVER_ERROR', status: 502, retryable: true });
       expect(error.workatoMessage).toBe(
         '<html><body>502 Bad Gateway for Bearer [REDACTED]</body></html>',
@@ -594,13 +746,18 @@ describe('error bodies', () => {
 
       const retrying = makeClient({ baseUrl: url, apiToken: 'tok-123-secret' });
       requests = 0;
-      await expect(retrying.client.listApiClients(MU)).resolves.toMatchObject({ data: [] });
+      await expect(retrying.client.call('listApiClients', { mu: MU })).resolves.toEqual({
+        data: [],
+        count: 0,
+        page: 1,
+        perPage: 100,
+      });
       expect(retrying.events.map((e) => e.status)).toEqual([502, 200]);
     });
 
     it('a 200 that is not JSON is WORKATO_INVALID_RESPONSE', async () => {
       const { client } = makeClient({ baseUrl: url, apiToken: 't' });
-      const error = await rejection(client.listApiPortals(MU));
+      const error = await rejection(() => client.call('listApiPortals', { mu: MU }));
       expect(error).toMatchObject({
         code: 'WORKATO_INVALID_RESPONSE',
         status: 200,
@@ -611,19 +768,21 @@ describe('error bodies', () => {
 });
 
 describe('rate limiting', () => {
-  it('honours Retry-After on a 429 and pauses the bucket', async () => {
+  it('honours Retry-After on a 429 and pauses both the overall bucket and the family', async () => {
     const { client, limiter, events } = makeClient();
     await control.addFault({ method: 'GET', path: 'api_clients$', status: 429, retryAfter: 1 });
     const seq = await control.lastCallSeq();
     const started = Date.now();
-    const page = await client.listApiClients(MU);
+    const page = await client.call('listApiClients', { mu: MU });
     expect(page.data).toEqual([]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
 
-    expect(limiter.pauses).toHaveLength(1);
-    expect(limiter.pauses[0].bucket).toBe('default');
-    expect(limiter.pauses[0].inMs).toBeGreaterThan(900);
-    expect(limiter.pauses[0].inMs).toBeLessThanOrEqual(1000);
+    // Workato does not say which limit a 429 is for: everything waits.
+    expect(limiter.pauses.map((p) => p.bucket)).toEqual(['overall', 'clients']);
+    for (const pause of limiter.pauses) {
+      expect(pause.inMs).toBeGreaterThan(900);
+      expect(pause.inMs).toBeLessThanOrEqual(1000);
+    }
     expect(events.map((e) => e.status)).toEqual([429, 200]);
 
     const calls = await callsSince(seq);
@@ -632,40 +791,56 @@ describe('rate limiting', () => {
     expect(gap).toBeGreaterThanOrEqual(990);
   });
 
-  it('the pause holds back other requests in the bucket too', async () => {
+  it('the pause holds back requests of every family too', async () => {
     const { client } = makeClient();
     await control.addFault({ method: 'GET', path: 'api_clients$', status: 429, retryAfter: 1 });
-    await rejection(client.listApiClients(MU, {}, { retry: false }));
+    await rejection(() => client.call('listApiClients', { mu: MU }, { retry: false }));
     const started = Date.now();
-    await client.listApiCollections(MU);
+    await client.call('listApiCollections', { mu: MU });
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
   it('uses a default pause when Retry-After is absent', async () => {
-    const { client, limiter } = makeClient();
+    const { client, limiter, inner } = makeClient();
     await control.addFault({ method: 'GET', path: 'api_portals$', status: 429 });
-    const error = await rejection(client.listApiPortals(MU, {}, { retry: false }));
+    const error = await rejection(() =>
+      client.call('listApiPortals', { mu: MU }, { retry: false }),
+    );
     expect(error).toMatchObject({
       code: 'WORKATO_RATE_LIMITED',
       retryable: true,
-      retryAfterMs: 1000,
+      retryAfterMs: 60_000,
     });
-    expect(limiter.pauses.map((p) => p.bucket)).toEqual(['portal']);
+    // Without Retry-After the family's minute is taken as spent: only its bucket waits.
+    expect(limiter.pauses.map((p) => p.bucket)).toEqual(['portals']);
+    expect(limiter.pauses[0].inMs).toBeGreaterThan(59_000);
+    expect(limiter.pauses[0].inMs).toBeLessThanOrEqual(60_000);
+
+    const started = Date.now();
+    await client.call('listApiCollections', { mu: MU });
+    expect(Date.now() - started).toBeLessThan(500);
+    // A portal request would wait out the minute (asked of the limiter, without waiting).
+    expect(inner.reserve('portals')).toBeGreaterThan(59_000);
   });
 
   it('paces itself under the sandbox limit: no 429 at the full rate', async () => {
     await control.setConfig({ rateLimitRps: 10 });
-    const { client } = makeClient({ rateLimiter: new InProcessRateLimiter({ ratePerSecond: 10 }) });
+    const { client } = makeClient({
+      rateLimiter: new InProcessRateLimiter(rateLimits({ perSecond: 10 })),
+    });
     await control.resetStats();
     const started = Date.now();
-    await Promise.all(Array.from({ length: 30 }, () => client.listApiCollections(MU)));
+    await Promise.all(
+      Array.from({ length: 30 }, () => client.call('listApiCollections', { mu: MU })),
+    );
     const elapsed = Date.now() - started;
     const stats = await control.stats();
     expect(stats.rateLimited429).toBe(0);
     expect(stats.requests).toBe(30);
-    // 30 evenly spaced requests at 10/s: the first is immediate, the last at 2.9 s.
-    expect(elapsed).toBeGreaterThanOrEqual(2800);
-    expect(elapsed).toBeLessThan(4500);
+    // 30 requests spaced (1000 + 50) / 10 = 105 ms apart: the first is immediate, the last at
+    // 29 × 105 = 3045 ms.
+    expect(elapsed).toBeGreaterThanOrEqual(29 * 105);
+    expect(elapsed).toBeLessThan(5000);
   });
 });
 
@@ -673,7 +848,12 @@ describe('retries', () => {
   it('retries a 500 and then succeeds', async () => {
     const { client, events } = makeClient();
     await control.addFault({ method: 'GET', path: 'api_collections$', status: 500, count: 1 });
-    await expect(client.listApiCollections(MU)).resolves.toEqual([]);
+    await expect(client.call('listApiCollections', { mu: MU })).resolves.toEqual({
+      data: [],
+      count: null,
+      page: null,
+      perPage: null,
+    });
     expect(events.map((e) => [e.status, e.attempt])).toEqual([
       [500, 1],
       [200, 2],
@@ -688,7 +868,7 @@ describe('retries', () => {
   it('retries a dropped connection', async () => {
     const { client, events } = makeClient();
     await control.addFault({ method: 'GET', path: 'api_clients$', drop: true, count: 2 });
-    await expect(client.listApiClients(MU)).resolves.toMatchObject({ data: [] });
+    await expect(client.call('listApiClients', { mu: MU })).resolves.toMatchObject({ data: [] });
     expect(events.map((e) => e.errorCode ?? e.status)).toEqual([
       'WORKATO_NETWORK_ERROR',
       'WORKATO_NETWORK_ERROR',
@@ -700,7 +880,7 @@ describe('retries', () => {
     const { client, events } = makeClient({ timeoutMs: 300 });
     await control.addFault({ method: 'GET', path: 'api_portals$', latencyMs: 1500, count: 1 });
     const started = Date.now();
-    await expect(client.listApiPortals(MU)).resolves.toMatchObject({ count: 2 });
+    await expect(client.call('listApiPortals', { mu: MU })).resolves.toMatchObject({ count: 2 });
     expect(Date.now() - started).toBeLessThan(1500);
     expect(events.map((e) => e.errorCode ?? e.status)).toEqual(['WORKATO_TIMEOUT', 200]);
     expect(events[0].durationMs).toBeGreaterThanOrEqual(290);
@@ -712,7 +892,7 @@ describe('retries', () => {
       retry: { maxAttempts: 2, baseDelayMs: 1 },
     });
     await control.addFault({ method: 'GET', path: 'api_portals$', latencyMs: 1000, count: -1 });
-    const error = await rejection(client.listApiPortals(MU));
+    const error = await rejection(() => client.call('listApiPortals', { mu: MU }));
     expect(error).toMatchObject({ code: 'WORKATO_TIMEOUT', status: null, retryable: true });
     expect(error.message).toContain('timed out after 200 ms');
     expect(events).toHaveLength(2);
@@ -720,17 +900,31 @@ describe('retries', () => {
 
   it('success:false on a 200 is a terminal WORKATO_REQUEST_FAILED', async () => {
     const { client, events } = makeClient();
-    const collection = await client.createApiCollection(MU, PROJECT, { name: 'E' });
-    const [endpoint] = await client.listApiEndpoints(MU, { apiCollectionId: collection.id });
-    await control.addFault({ method: 'PUT', path: '/enable$', successFalse: true, count: -1 });
-    const error = await rejection(client.enableApiEndpoint(MU, endpoint.id));
+    const collection = await client.call('createApiCollection', {
+      mu: MU,
+      projectId: PROJECT,
+      body: { name: 'E' },
+    });
+    const created = await client.call('createApiClient', {
+      mu: MU,
+      body: { name: 'E', api_collection_ids: [collection.id], auth_type: 'token' },
+    });
+    await control.addFault({
+      method: 'DELETE',
+      path: 'api_clients/\\d+$',
+      successFalse: true,
+      count: -1,
+    });
+    const error = await rejection(() =>
+      client.call('deleteApiClient', { mu: MU, clientId: created.id }),
+    );
     expect(error).toMatchObject({
       code: 'WORKATO_REQUEST_FAILED',
       status: 200,
       retryable: false,
       workatoMessage: 'Operation failed',
     });
-    expect(events.filter((e) => e.endpoint === 'enableApiEndpoint')).toHaveLength(1);
+    expect(events.filter((e) => e.endpoint === 'deleteApiClient')).toHaveLength(1);
   });
 
   it('retries a create whose response was lost, so a retried POST can duplicate', async () => {
@@ -742,8 +936,13 @@ describe('retries', () => {
       drop: true,
       afterResponse: true,
     });
-    await client.createApiCollection(MU, PROJECT, { name: 'Twice' });
-    expect((await client.listApiCollections(MU)).map((c) => c.name)).toEqual(['Twice', 'Twice']);
+    await client.call('createApiCollection', {
+      mu: MU,
+      projectId: PROJECT,
+      body: { name: 'Twice' },
+    });
+    const listed = await client.call('listApiCollections', { mu: MU });
+    expect(listed.data.map((c) => c.name)).toEqual(['Twice', 'Twice']);
   });
 
   it('retry: false makes exactly one attempt', async () => {
@@ -754,12 +953,17 @@ describe('retries', () => {
       drop: true,
       afterResponse: true,
     });
-    const error = await rejection(
-      client.createApiCollection(MU, PROJECT, { name: 'Once' }, { retry: false }),
+    const error = await rejection(() =>
+      client.call(
+        'createApiCollection',
+        { mu: MU, projectId: PROJECT, body: { name: 'Once' } },
+        { retry: false },
+      ),
     );
     expect(error).toMatchObject({ code: 'WORKATO_NETWORK_ERROR', status: null, retryable: true });
     expect(events).toHaveLength(1);
-    expect((await client.listApiCollections(MU)).map((c) => c.name)).toEqual(['Once']);
+    const listed = await client.call('listApiCollections', { mu: MU });
+    expect(listed.data.map((c) => c.name)).toEqual(['Once']);
   });
 });
 
@@ -786,11 +990,13 @@ describe('the API token', () => {
     });
 
     const errors = [
-      await rejection(client.listApiPortals(MU)),
-      await rejection(client.listApiKeys(MU, 1)),
-      await rejection(client.listApiCollections(MU)),
-      await rejection(client.getApiClient(MU, 424242)),
-      await rejection(client.createApiClient(MU, { name: '' } as CreateApiClientRequest)),
+      await rejection(() => client.call('listApiPortals', { mu: MU })),
+      await rejection(() => client.call('listApiKeys', { mu: MU, clientId: 1 })),
+      await rejection(() => client.call('listApiCollections', { mu: MU })),
+      await rejection(() => client.call('deleteApiClient', { mu: MU, clientId: 424242 })),
+      await rejection(() =>
+        client.call('createApiClient', { mu: MU, body: { name: '' } as CreateApiClientRequest }),
+      ),
     ];
     expect(errors.map((e) => e.code)).toEqual([
       'WORKATO_TIMEOUT',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRateLimits, PUBLISHED_RATE_LIMITS, RateLimits } from '../../workato/rate-limits';
 
 /**
  * The environment variables are the public contract of the service: names are used as written
@@ -86,10 +87,29 @@ export const configSchema = z.object({
   WORKATO_BASE_URL: httpUrl.optional(),
   WORKATO_API_TOKEN: z.string().min(1).optional(),
   WORKATO_RATE_LIMIT_RPS: z.coerce.number().positive('must be a positive number').default(10),
+  /** Per-family limits per minute, e.g. `portals:60/min,clients:1000/min`; unset ones are Workato's. */
+  WORKATO_RATE_LIMITS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      try {
+        parseRateLimits(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+  /** Deprecated: WORKATO_RATE_LIMITS=portals:<n>/min. */
   WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE: z.coerce
     .number()
     .positive('must be a positive number')
-    .default(60),
+    .optional(),
+  /** Added to each window when spacing requests (see src/workato/rate-limits.ts). */
+  WORKATO_RATE_LIMIT_SAFETY_MS: z.coerce
+    .number()
+    .min(0, 'must be between 0 and 1000')
+    .max(1000, 'must be between 0 and 1000')
+    .default(PUBLISHED_RATE_LIMITS.safetyMarginMs),
   /** Workato cuts requests at 40 s; we give up earlier and retry. */
   WORKATO_TIMEOUT_MS: positiveInt
     .max(40000, 'must be at most 40000 (Workato cuts at 40 s)')
@@ -120,6 +140,28 @@ export const configSchema = z.object({
 });
 
 export type ConfigValues = z.infer<typeof configSchema>;
+
+/** The Workato rate limits the configuration asks for, and warnings about how it asks. */
+export function rateLimitsOf(values: ConfigValues): { limits: RateLimits; warnings: string[] } {
+  const warnings: string[] = [];
+  const perMinute = { ...PUBLISHED_RATE_LIMITS.perMinute };
+  if (values.WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE !== undefined) {
+    perMinute.portals = values.WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE;
+    warnings.push(
+      'WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE is deprecated: use WORKATO_RATE_LIMITS=portals:<n>/min',
+    );
+  }
+  if (values.WORKATO_RATE_LIMITS)
+    Object.assign(perMinute, parseRateLimits(values.WORKATO_RATE_LIMITS).perMinute);
+  return {
+    limits: {
+      perSecond: values.WORKATO_RATE_LIMIT_RPS,
+      perMinute,
+      safetyMarginMs: values.WORKATO_RATE_LIMIT_SAFETY_MS,
+    },
+    warnings,
+  };
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

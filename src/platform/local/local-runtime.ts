@@ -85,8 +85,6 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
     if (!values.WORKATO_BASE_URL && !values.WORKATO_API_TOKEN && !production) {
       const sandbox = await startLocalSandbox({
         port: values.SANDBOX_PORT,
-        rateLimitRps: values.WORKATO_RATE_LIMIT_RPS,
-        portalRateLimitPerMinute: values.WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE,
       });
       stops.push(sandbox.stop);
       workatoBaseUrl = sandbox.url;

@@ -23,8 +23,6 @@ export function sandboxEntryPoint(): string {
  */
 export async function startLocalSandbox(options: {
   port: number;
-  rateLimitRps: number;
-  portalRateLimitPerMinute: number;
   env?: Record<string, string>;
 }): Promise<LocalSandbox> {
   const entry = sandboxEntryPoint();
@@ -40,8 +38,8 @@ export async function startLocalSandbox(options: {
       PATH: process.env.PATH ?? '',
       SANDBOX_PORT: String(options.port),
       SANDBOX_TOKEN: token,
-      SANDBOX_RATE_LIMIT_RPS: String(options.rateLimitRps),
-      SANDBOX_PORTAL_RATE_LIMIT_PER_MINUTE: String(options.portalRateLimitPerMinute),
+      // Workato's published limits, strictly (the sandbox's default): a partner meets rate
+      // limiting here as Workato will show it.
       SANDBOX_PARENT_PID: String(process.pid),
       ...options.env,
     },

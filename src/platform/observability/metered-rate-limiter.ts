@@ -1,4 +1,5 @@
-import { RateLimitBucket, WorkatoRateLimiter } from '../../workato/rate-limiter';
+import { WorkatoRateLimiter } from '../../workato/rate-limiter';
+import type { RateLimitBucket, RateLimitFamily } from '../../workato/rate-limits';
 import { OnboardingMetrics } from './onboarding.metrics';
 
 /**
@@ -13,13 +14,13 @@ export class MeteredRateLimiter extends WorkatoRateLimiter {
     super();
   }
 
-  async acquire(bucket: RateLimitBucket): Promise<{ waitedMs: number }> {
-    const result = await this.inner.acquire(bucket);
-    this.metrics.observeRateLimitWait(bucket, result.waitedMs);
+  async acquire(family: RateLimitFamily): Promise<{ waitedMs: number }> {
+    const result = await this.inner.acquire(family);
+    this.metrics.observeRateLimitWait(family, result.waitedMs);
     return result;
   }
 
-  pauseUntil(bucket: RateLimitBucket, untilEpochMs: number): Promise<void> {
-    return this.inner.pauseUntil(bucket, untilEpochMs);
+  pause(bucket: RateLimitBucket, untilEpochMs: number): Promise<void> {
+    return this.inner.pause(bucket, untilEpochMs);
   }
 }

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { InProcessRateLimiter } from '../../workato/rate-limiter';
+import { rateLimits } from '../../workato/rate-limits';
 import { MeteredRateLimiter } from './metered-rate-limiter';
 import { OutboxRepository } from '../../persistence/outbox.repository';
 import { OnboardingMetrics, workatoRequestSample } from './onboarding.metrics';
@@ -99,7 +100,7 @@ describe('OnboardingMetrics', () => {
       attempt: 2,
     });
     metrics.countWorkatoRetry('listApiClients');
-    metrics.observeRateLimitWait('portal', 1500);
+    metrics.observeRateLimitWait('portals', 1500);
     metrics.countCompensation('compensated');
     metrics.countCompensation('failed');
     metrics.countDeadLetter();
@@ -139,7 +140,7 @@ describe('OnboardingMetrics', () => {
       'workato_onboarding_workato_retries_total{endpoint="createApiClient"} 1',
     );
     expect(body).toContain('workato_onboarding_workato_retries_total{endpoint="listApiClients"} 1');
-    expect(body).toContain('workato_onboarding_rate_limit_wait_seconds_sum{bucket="portal"} 1.5');
+    expect(body).toContain('workato_onboarding_rate_limit_wait_seconds_sum{bucket="portals"} 1.5');
     expect(body).toContain('workato_onboarding_compensations_total{outcome="compensated"} 1');
     expect(body).toContain('workato_onboarding_compensations_total{outcome="failed"} 1');
     expect(body).toMatch(/^workato_onboarding_dlq_messages_total 2$/m);
@@ -198,16 +199,18 @@ describe('workatoRequestSample', () => {
 describe('MeteredRateLimiter', () => {
   it('records each bucket wait and passes pauses through', async () => {
     const metrics = metricsOn(fakeDataSource(countsOf));
-    const inner = new InProcessRateLimiter({ ratePerSecond: 1000 });
-    const pause = jest.spyOn(inner, 'pauseUntil');
+    const inner = new InProcessRateLimiter(
+      rateLimits({ perSecond: 1000, perMinute: { portals: 60_000 } }),
+    );
+    const pause = jest.spyOn(inner, 'pause');
     const limiter = new MeteredRateLimiter(inner, metrics);
-    await limiter.acquire('portal');
-    await limiter.acquire('default');
-    await limiter.acquire('default');
-    await limiter.pauseUntil('default', 123);
-    expect(pause).toHaveBeenCalledWith('default', 123);
+    await limiter.acquire('portals');
+    await limiter.acquire('clients');
+    await limiter.acquire('clients');
+    await limiter.pause('overall', 123);
+    expect(pause).toHaveBeenCalledWith('overall', 123);
     const body = await text(metrics);
-    expect(body).toContain('workato_onboarding_rate_limit_wait_seconds_count{bucket="portal"} 1');
-    expect(body).toContain('workato_onboarding_rate_limit_wait_seconds_count{bucket="default"} 2');
+    expect(body).toContain('workato_onboarding_rate_limit_wait_seconds_count{bucket="portals"} 1');
+    expect(body).toContain('workato_onboarding_rate_limit_wait_seconds_count{bucket="clients"} 2');
   });
 });

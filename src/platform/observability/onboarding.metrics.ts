@@ -4,8 +4,8 @@ import { DataSource } from 'typeorm';
 import { ONBOARDING_STATUSES } from '../../onboarding/domain/lifecycle';
 import type { StepKind } from '../../onboarding/domain/steps';
 import { OutboxRepository } from '../../persistence/outbox.repository';
-import type { RateLimitBucket } from '../../workato/rate-limiter';
-import type { WorkatoRequestEvent } from '../../workato/workato.client';
+import type { RateLimitFamily } from '../../workato/rate-limits';
+import type { WorkatoRequestEvent } from '../../workato/transport';
 
 const PREFIX = 'workato_onboarding_';
 
@@ -178,7 +178,7 @@ export class OnboardingMetrics {
     this.workatoRetries.inc({ endpoint });
   }
 
-  observeRateLimitWait(bucket: RateLimitBucket, waitedMs: number): void {
+  observeRateLimitWait(bucket: RateLimitFamily, waitedMs: number): void {
     this.rateLimitWait.observe({ bucket }, seconds(waitedMs / 1000));
   }
 

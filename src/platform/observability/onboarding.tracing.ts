@@ -14,7 +14,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { AppConfig } from '../config/app-config';
-import type { WorkatoRequestEvent } from '../../workato/workato.client';
+import type { WorkatoRequestEvent } from '../../workato/transport';
 
 export interface OnboardingTraceRef {
   onboardingId: string;
