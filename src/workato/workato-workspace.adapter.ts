@@ -9,13 +9,17 @@ import {
   WorkspacePortal,
 } from '../onboarding/ports/workato-workspace.port';
 import { isWorkatoError, WorkatoError } from './workato.errors';
+import { PortalCache } from './portal-cache';
 import { CallOptions, WorkatoClient } from './workato.client';
 import type { CreateApiClientRequest } from './workato.types';
 
 /** The onboarding's view of a Workato workspace, over the Workato client. */
 @Injectable()
 export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
-  constructor(private readonly client: WorkatoClient) {
+  constructor(
+    private readonly client: WorkatoClient,
+    private readonly portals: PortalCache,
+  ) {
     super();
   }
 
@@ -93,8 +97,13 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
 
   findPortalByName(mu: string, name: string): Promise<WorkspacePortal | null> {
     return call(async () => {
-      const found = await this.client.findFirst('listApiPortals', { mu }, (p) => p.name === name);
-      return found ? { id: Number(found.id), name: found.name } : null;
+      const found = await this.portals.find(mu, name, async () =>
+        (await this.client.listAll('listApiPortals', { mu })).map((p) => ({
+          id: Number(p.id),
+          name: p.name,
+        })),
+      );
+      return found ? { id: found.id, name: found.name } : null;
     });
   }
 

@@ -10,6 +10,7 @@ import {
   workatoRequestSample,
 } from '../platform/observability/onboarding.metrics';
 import { PostgresRateLimiter, WorkatoRateLimiter } from './rate-limiter';
+import { PortalCache } from './portal-cache';
 import { WorkatoClient } from './workato.client';
 import { WorkatoWorkspaceAdapter } from './workato-workspace.adapter';
 import { WorkatoWorkspace } from '../onboarding/ports/workato-workspace.port';
@@ -22,6 +23,12 @@ import { WorkatoWorkspace } from '../onboarding/ports/workato-workspace.port';
 @Module({
   providers: [
     { provide: WorkatoWorkspace, useClass: WorkatoWorkspaceAdapter },
+    {
+      provide: PortalCache,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        new PortalCache(config.values.WORKATO_PORTAL_CACHE_SECONDS * 1000),
+    },
     {
       provide: WorkatoRateLimiter,
       inject: [DataSource, AppConfig],

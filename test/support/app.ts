@@ -41,7 +41,16 @@ export async function createTestEnvironment(
   options: { sandboxRateLimitRps?: number | null; withKafka?: boolean; workatoToken?: string } = {},
 ): Promise<TestEnvironment> {
   const database = await createTestDatabase();
-  const topics = await createTestTopics(prefix);
+  // Without Kafka the topic names are only placeholders: nothing reads or writes them.
+  const topics =
+    options.withKafka === false
+      ? {
+          onboarded: `${prefix}.onboarded`,
+          results: `${prefix}.results`,
+          dlq: `${prefix}.dlq`,
+          groupId: prefix,
+        }
+      : await createTestTopics(prefix);
   const sandbox = await startSandbox({
     port: 0,
     rateLimitRps: options.sandboxRateLimitRps ?? null,

@@ -40,4 +40,14 @@ export interface OnboardingRequest {
   collection: { name: string };
   apiClient: ApiClientRequest;
   apiKeys: ApiKeyRequest[];
+  /**
+   * Look the API collection and client up by name and adopt what exists (true), or create them
+   * directly (false). Absent: ONBOARDING_ADOPT_EXISTING.
+   */
+  adoptExisting?: boolean;
+}
+
+/** Whether this onboarding looks up and adopts an existing API collection and client. */
+export function adoptsExisting(request: OnboardingRequest, byDefault: boolean): boolean {
+  return request.adoptExisting ?? byDefault;
 }

@@ -98,6 +98,8 @@ const documentSchema = z
     collection: z.strictObject({ name: name() }),
     apiClient: apiClientSchema,
     apiKeys: z.array(apiKeySchema).max(MAX_API_KEYS).default([]),
+    /** Overrides ONBOARDING_ADOPT_EXISTING for this onboarding. */
+    adoptExisting: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .superRefine((doc, ctx) => {
     const client = doc.apiClient;
@@ -227,6 +229,7 @@ export function parseCustomerOnboarded(input: Buffer | string | unknown): ParseR
         ...(jwt ? { jwt: { method: jwt.method, secretProvided: jwt.secret !== undefined } } : {}),
       },
       apiKeys: doc.apiKeys,
+      ...(doc.adoptExisting !== undefined ? { adoptExisting: doc.adoptExisting } : {}),
     },
   };
 }

@@ -3,6 +3,8 @@
  * it was given, and a WorkatoWorkspace whose every method is a jest mock. Integration tests in
  * test/ run the same code on real Postgres and the Workato sandbox.
  */
+import { AppConfig } from '../../platform/config/app-config';
+import { parseConfig } from '../../platform/config/config.schema';
 import type { OnboardingRequest } from '../domain/onboarding-request';
 import type { LifecyclePolicy } from '../domain/lifecycle';
 import type { StepState } from '../domain/steps';
@@ -112,4 +114,17 @@ export function workspaceMock(): jest.Mocked<WorkatoWorkspace> {
   for (const name of names)
     mock[name] = jest.fn(() => Promise.reject(new Error(`unexpected call: ${name}`)));
   return mock as unknown as jest.Mocked<WorkatoWorkspace>;
+}
+
+/** The service's configuration from environment variables (defaults for the rest). */
+export function configOf(env: Record<string, string> = {}): AppConfig {
+  return new AppConfig(parseConfig(env), {
+    databaseUrl: 'postgres://unused/unused',
+    kafkaBrokers: null,
+    workatoBaseUrl: 'http://127.0.0.1:9',
+    workatoApiToken: 'unused',
+    secretsEncryptionKey: 'unused',
+    sandboxUrl: null,
+    apiTokens: [],
+  });
 }

@@ -104,6 +104,8 @@ export const configSchema = z.object({
     .number()
     .positive('must be a positive number')
     .optional(),
+  /** How long a managed user's list of API portals is trusted (portal by name). */
+  WORKATO_PORTAL_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Added to each window when spacing requests (see src/workato/rate-limits.ts). */
   WORKATO_RATE_LIMIT_SAFETY_MS: z.coerce
     .number()
@@ -123,6 +125,11 @@ export const configSchema = z.object({
 
   ONBOARDING_DEADLINE_SECONDS: positiveInt.default(3600),
   ONBOARDING_CONCURRENCY: positiveInt.default(16),
+  /**
+   * Look an onboarding's API collection and client up by name first and adopt what exists
+   * (true), or create them directly, with no look-up (false). An event may say otherwise.
+   */
+  ONBOARDING_ADOPT_EXISTING: booleanFlag.default(true),
   /** How long an instance holds an onboarding without renewing; a dead instance's work is taken over after this. */
   ONBOARDING_LEASE_SECONDS: positiveInt.default(30),
   /** Off for an instance that should only ingest and serve REST (e.g. a read replica). */

@@ -85,6 +85,7 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
     if (!values.WORKATO_BASE_URL && !values.WORKATO_API_TOKEN && !production) {
       const sandbox = await startLocalSandbox({
         port: values.SANDBOX_PORT,
+        stateFile: resolve(dataDir, 'workato-sandbox.json'),
       });
       stops.push(sandbox.stop);
       workatoBaseUrl = sandbox.url;

@@ -23,6 +23,8 @@ export function sandboxEntryPoint(): string {
  */
 export async function startLocalSandbox(options: {
   port: number;
+  /** Where the sandbox keeps its workspaces, so a restart never reuses a Workato id. */
+  stateFile: string;
   env?: Record<string, string>;
 }): Promise<LocalSandbox> {
   const entry = sandboxEntryPoint();
@@ -41,6 +43,7 @@ export async function startLocalSandbox(options: {
       // Workato's published limits, strictly (the sandbox's default): a partner meets rate
       // limiting here as Workato will show it.
       SANDBOX_PARENT_PID: String(process.pid),
+      SANDBOX_STATE_FILE: options.stateFile,
       ...options.env,
     },
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseEncryptionKeys, SecretBox } from '../../../platform/secrets/secret-box';
 import { SECRET_CONTEXT } from '../../../platform/secrets/secret-context';
 import { OnboardingError } from '../../domain/errors';
-import { REQUEST, runOf, stepState, workspaceMock } from '../onboarding-run.fixture';
+import { configOf, REQUEST, runOf, stepState, workspaceMock } from '../onboarding-run.fixture';
 import { ApiClientStep } from './api-client.step';
 
 const box = new SecretBox(parseEncryptionKeys(randomBytes(32).toString('base64')));
@@ -16,7 +16,7 @@ function steps(collectionId: string | null = '9') {
 
 describe('API client step', () => {
   it('plans one client, keyed by name', () => {
-    expect(new ApiClientStep(workspaceMock(), box).plan(REQUEST)).toEqual([
+    expect(new ApiClientStep(workspaceMock(), box, configOf()).plan(REQUEST)).toEqual([
       { name: 'api_client', naturalKey: 'client:Umbrella' },
     ]);
   });
@@ -25,7 +25,7 @@ describe('API client step', () => {
     const workspace = workspaceMock();
     workspace.createApiClient.mockResolvedValue({ id: '77', name: 'Umbrella' });
     const { run } = runOf(steps());
-    expect(await new ApiClientStep(workspace, box).create(run)).toEqual({
+    expect(await new ApiClientStep(workspace, box, configOf()).create(run)).toEqual({
       id: '77',
       name: 'Umbrella',
     });
@@ -39,7 +39,9 @@ describe('API client step', () => {
 
   it('refuses to run before the collection has an id', async () => {
     const { run } = runOf(steps(null));
-    await expect(new ApiClientStep(workspaceMock(), box).create(run)).rejects.toMatchObject({
+    await expect(
+      new ApiClientStep(workspaceMock(), box, configOf()).create(run),
+    ).rejects.toMatchObject({
       code: 'STEP_ORDER',
     });
   });
@@ -59,7 +61,7 @@ describe('API client step', () => {
       },
       jwtSecretCiphertext: box.encrypt('s3cret', SECRET_CONTEXT.jwtSecret(id)),
     });
-    await new ApiClientStep(workspace, box).create(run);
+    await new ApiClientStep(workspace, box, configOf()).create(run);
     expect(workspace.createApiClient.mock.calls[0][1]).toMatchObject({
       authType: 'jwt',
       jwtMethod: 'hmac',
@@ -78,7 +80,9 @@ describe('API client step', () => {
         },
       },
     });
-    await expect(new ApiClientStep(workspaceMock(), box).create(run)).rejects.toMatchObject({
+    await expect(
+      new ApiClientStep(workspaceMock(), box, configOf()).create(run),
+    ).rejects.toMatchObject({
       code: 'JWT_SECRET_MISSING',
       retryable: false,
     });
@@ -101,7 +105,7 @@ describe('API client step', () => {
       const workspace = workspaceMock();
       workspace.findPortalByName.mockResolvedValue({ id: 37, name: 'Dev' });
       workspace.createApiClient.mockResolvedValue({ id: '77', name: 'Umbrella' });
-      await new ApiClientStep(workspace, box).create(withPortal());
+      await new ApiClientStep(workspace, box, configOf()).create(withPortal());
       expect(workspace.createApiClient.mock.calls[0][1]).toMatchObject({
         apiPortalId: 37,
         email: 'a@b.c',
@@ -111,7 +115,7 @@ describe('API client step', () => {
     it('fails for good with PORTAL_NOT_FOUND when there is none of that name', async () => {
       const workspace = workspaceMock();
       workspace.findPortalByName.mockResolvedValue(null);
-      const failure = new ApiClientStep(workspace, box).create(withPortal());
+      const failure = new ApiClientStep(workspace, box, configOf()).create(withPortal());
       await expect(failure).rejects.toBeInstanceOf(OnboardingError);
       await expect(failure).rejects.toMatchObject({ code: 'PORTAL_NOT_FOUND', retryable: false });
       expect(workspace.createApiClient).not.toHaveBeenCalled();
@@ -123,7 +127,7 @@ describe('API client step', () => {
       const workspace = workspaceMock();
       workspace.deleteApiClient.mockResolvedValue(true);
       const { run } = runOf(steps());
-      await new ApiClientStep(workspace, box).undo(run, {
+      await new ApiClientStep(workspace, box, configOf()).undo(run, {
         ...run.step('api_client'),
         workatoId: '77',
       });
@@ -135,7 +139,7 @@ describe('API client step', () => {
       workspace.findApiClient.mockResolvedValue({ id: '78', name: 'Umbrella' });
       workspace.deleteApiClient.mockResolvedValue(true);
       const { run } = runOf(steps());
-      await new ApiClientStep(workspace, box).undo(run, run.step('api_client'));
+      await new ApiClientStep(workspace, box, configOf()).undo(run, run.step('api_client'));
       expect(workspace.deleteApiClient).toHaveBeenCalledWith('E123', '78');
     });
 
@@ -143,7 +147,7 @@ describe('API client step', () => {
       const workspace = workspaceMock();
       workspace.findApiClient.mockResolvedValue(null);
       const { run } = runOf(steps());
-      await new ApiClientStep(workspace, box).undo(run, run.step('api_client'));
+      await new ApiClientStep(workspace, box, configOf()).undo(run, run.step('api_client'));
       expect(workspace.deleteApiClient).not.toHaveBeenCalled();
     });
   });

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../../platform/config/app-config';
 import { SecretBox } from '../../../platform/secrets/secret-box';
 import { SECRET_CONTEXT } from '../../../platform/secrets/secret-context';
 import { OnboardingError } from '../../domain/errors';
-import type { OnboardingRequest } from '../../domain/onboarding-request';
+import { adoptsExisting, OnboardingRequest } from '../../domain/onboarding-request';
 import { STEP_NAMES, StepState } from '../../domain/steps';
 import { CreateApiClientInput, WorkatoWorkspace } from '../../ports/workato-workspace.port';
 import type { OnboardingRun } from '../onboarding-run';
@@ -20,14 +21,16 @@ export class ApiClientStep implements ProvisionStep {
   constructor(
     private readonly workspace: WorkatoWorkspace,
     private readonly secrets: SecretBox,
+    private readonly config: AppConfig,
   ) {}
 
   plan(request: OnboardingRequest) {
     return [{ name: STEP_NAMES.apiClient, naturalKey: `client:${request.apiClient.name}` }];
   }
 
-  mayPreexist(): boolean {
-    return true;
+  /** Only when adoption is on: with it off, nothing of ours can exist before our intent. */
+  mayPreexist(run: OnboardingRun): boolean {
+    return adoptsExisting(run.onboarding.request, this.config.values.ONBOARDING_ADOPT_EXISTING);
   }
 
   find(run: OnboardingRun): Promise<Found | null> {

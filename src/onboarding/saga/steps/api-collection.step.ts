@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { OnboardingRequest } from '../../domain/onboarding-request';
+import { AppConfig } from '../../../platform/config/app-config';
+import { adoptsExisting, OnboardingRequest } from '../../domain/onboarding-request';
 import { STEP_NAMES } from '../../domain/steps';
 import { WorkatoWorkspace } from '../../ports/workato-workspace.port';
 import type { OnboardingRun } from '../onboarding-run';
@@ -13,7 +14,10 @@ import type { Created, Found, ProvisionStep } from '../saga-step';
 export class ApiCollectionStep implements ProvisionStep {
   readonly kind = 'API_COLLECTION' as const;
 
-  constructor(private readonly workspace: WorkatoWorkspace) {}
+  constructor(
+    private readonly workspace: WorkatoWorkspace,
+    private readonly config: AppConfig,
+  ) {}
 
   plan(request: OnboardingRequest) {
     return [
@@ -24,8 +28,9 @@ export class ApiCollectionStep implements ProvisionStep {
     ];
   }
 
-  mayPreexist(): boolean {
-    return true;
+  /** Only when adoption is on: with it off, nothing of ours can exist before our intent. */
+  mayPreexist(run: OnboardingRun): boolean {
+    return adoptsExisting(run.onboarding.request, this.config.values.ONBOARDING_ADOPT_EXISTING);
   }
 
   find(run: OnboardingRun): Promise<Found | null> {
