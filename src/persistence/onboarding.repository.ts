@@ -31,12 +31,26 @@ const STEPS_JSON = `(SELECT coalesce(json_agg(json_build_object(
     'started_at', s.started_at, 'finished_at', s.finished_at) ORDER BY s.position), '[]'::json)
   FROM onboarding_step s WHERE s.onboarding_id = o.id) AS steps`;
 
+interface PendingCommit {
+  owner: string;
+  onboardingId: string;
+  write: OnboardingWrite;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Writes of different onboardings committed in one statement at most. */
+const MAX_COMMIT_GROUP = 64;
+
 /**
  * OnboardingStore on Postgres. Plain SQL where the lease and SKIP LOCKED need to be exact; the
  * writes of one run go in one transaction (`commit`).
  */
 @Injectable()
 export class OnboardingRepository extends OnboardingStore {
+  private pending: PendingCommit[] = [];
+  private committing = false;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxRepository,
@@ -177,21 +191,95 @@ export class OnboardingRepository extends OnboardingStore {
     );
   }
 
-  async commit(owner: string, onboardingId: string, write: OnboardingWrite): Promise<void> {
-    await this.dataSource.transaction(async (tx) => {
-      // The lease check and the onboarding's own columns first: nothing is written for a run
-      // that lost its lease.
-      const params: unknown[] = [onboardingId, owner];
-      const sets = ['updated_at = now()', ...lifecycleSets(write.lifecycle, params)];
-      if (write.releaseLease) sets.push('lease_owner = NULL', 'lease_expires_at = NULL');
-      const result: [Row[], number] = await tx.query(
-        `UPDATE onboarding SET ${sets.join(', ')} WHERE id = $1 AND lease_owner = $2`,
-        params,
-      );
-      if (result[1] === 0) throw new LeaseLostError(onboardingId);
-      if (write.steps.length > 0) await writeSteps(tx, onboardingId, write.steps);
-      if (write.outbox) await this.outbox.add(tx, write.outbox);
+  /**
+   * Group commit: the writes of runs that commit while a statement is on its way are sent
+   * together, in one statement (one round trip, one transaction, one WAL flush): each
+   * onboarding's row (which checks its lease), its changed steps and its outbox rows, as
+   * data-modifying CTEs that write nothing for an onboarding whose lease check failed.
+   */
+  commit(owner: string, onboardingId: string, write: OnboardingWrite): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ owner, onboardingId, write, resolve, reject });
+      // The first write of a group lets the rest of this turn of the event loop join it.
+      if (!this.committing) {
+        this.committing = true;
+        setImmediate(() => void this.flushCommits());
+      }
     });
+  }
+
+  private async flushCommits(): Promise<void> {
+    this.committing = true;
+    try {
+      while (this.pending.length > 0) {
+        // One write per onboarding in a statement; a second one waits for the next.
+        const group: PendingCommit[] = [];
+        const seen = new Set<string>();
+        this.pending = this.pending.filter((p) => {
+          if (seen.has(p.onboardingId) || group.length >= MAX_COMMIT_GROUP) return true;
+          seen.add(p.onboardingId);
+          group.push(p);
+          return false;
+        });
+        try {
+          const written = await this.commitGroup(group);
+          for (const p of group)
+            if (written.has(p.onboardingId)) p.resolve();
+            else p.reject(new LeaseLostError(p.onboardingId));
+        } catch (error) {
+          for (const p of group) p.reject(error);
+        }
+      }
+    } finally {
+      this.committing = false;
+    }
+  }
+
+  private async commitGroup(group: PendingCommit[]): Promise<Set<string>> {
+    const onboardings = group.map(({ owner, onboardingId, write }) => {
+      const l = write.lifecycle;
+      return {
+        id: onboardingId,
+        owner,
+        status: l?.status ?? null,
+        set_attempt: l?.attempt !== undefined,
+        attempt: l?.attempt ?? null,
+        set_error: l?.error !== undefined,
+        error: l?.error ?? null,
+        set_next_run_at: l?.nextRunAt !== undefined,
+        next_run_at: l?.nextRunAt ?? null,
+        set_deadline_at: l?.deadlineAt !== undefined,
+        deadline_at: l?.deadlineAt ?? null,
+        set_finished_at: l?.finishedAt !== undefined,
+        finished_at: l?.finishedAt ?? null,
+        release: write.releaseLease === true,
+      };
+    });
+    const steps = group.flatMap(({ onboardingId, write }) =>
+      write.steps.map((step) => ({ onboardingId, step })),
+    );
+    const outbox = group.flatMap(({ onboardingId, write }) =>
+      (write.outbox ?? []).map((record) => ({ owner: onboardingId, record })),
+    );
+    const keep = (column: string) =>
+      `${column} = CASE WHEN w.set_${column} THEN w.${column} ELSE o.${column} END`;
+    const rows: Row[] = await this.dataSource.query(
+      `WITH w AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS w(id uuid, owner text,
+           status text, set_attempt boolean, attempt int, set_error boolean, error jsonb,
+           set_next_run_at boolean, next_run_at timestamptz, set_deadline_at boolean,
+           deadline_at timestamptz, set_finished_at boolean, finished_at timestamptz,
+           release boolean)),
+       o AS (UPDATE onboarding o SET updated_at = now(), status = coalesce(w.status, o.status),
+           ${['attempt', 'error', 'next_run_at', 'deadline_at', 'finished_at'].map(keep).join(', ')},
+           lease_owner = CASE WHEN w.release THEN NULL ELSE o.lease_owner END,
+           lease_expires_at = CASE WHEN w.release THEN NULL ELSE o.lease_expires_at END
+         FROM w WHERE o.id = w.id AND o.lease_owner = w.owner RETURNING o.id),
+       s AS (${stepsUpdate('(SELECT id FROM o)', '$2')}),
+       x AS (${this.outbox.insertSql('$3', 'r.owner::uuid IN (SELECT id FROM o)')})
+       SELECT id FROM o`,
+      [JSON.stringify(onboardings), stepsJson(steps), this.outbox.rowsJson(outbox)],
+    );
+    return new Set(rows.map((r) => String(r.id)));
   }
 
   async replay(
@@ -307,39 +395,40 @@ function lifecycleSets(change: Omit<LifecycleChange, 'next'> | undefined, params
   return sets;
 }
 
-/** Every changed step of a run in one statement. */
-async function writeSteps(tx: EntityManager, onboardingId: string, steps: StepWrite[]) {
-  await tx.query(
-    `UPDATE onboarding_step s SET status = p.status, attempts = p.attempts,
+/** An UPDATE of steps from a JSON array parameter, for the onboardings in `written` (SQL). */
+function stepsUpdate(written: string, stepsParam: string): string {
+  return `UPDATE onboarding_step st SET status = p.status, attempts = p.attempts,
        compensation_attempts = p.compensation_attempts, intent_recorded_at = p.intent_recorded_at,
        workato_id = p.workato_id, adopted = p.adopted, last_error = p.last_error,
        started_at = p.started_at, finished_at = p.finished_at,
-       secret_ciphertext = CASE WHEN p.set_secret THEN p.secret_ciphertext ELSE s.secret_ciphertext END,
+       secret_ciphertext = CASE WHEN p.set_secret THEN p.secret_ciphertext ELSE st.secret_ciphertext END,
        updated_at = now()
-     FROM jsonb_to_recordset($2::jsonb) AS p(name text, status text, attempts int,
+     FROM jsonb_to_recordset(${stepsParam}::jsonb) AS p(onboarding_id uuid, name text,
+       status text, attempts int,
        compensation_attempts int, intent_recorded_at timestamptz, workato_id text, adopted boolean,
        last_error jsonb, started_at timestamptz, finished_at timestamptz, set_secret boolean,
        secret_ciphertext text)
-     WHERE s.onboarding_id = $1 AND s.name = p.name`,
-    [
-      onboardingId,
-      JSON.stringify(
-        steps.map((s) => ({
-          name: s.name,
-          status: s.status,
-          attempts: s.attempts,
-          compensation_attempts: s.compensationAttempts,
-          intent_recorded_at: s.intentRecordedAt,
-          workato_id: s.workatoId,
-          adopted: s.adopted,
-          last_error: s.lastError,
-          started_at: s.startedAt,
-          finished_at: s.finishedAt,
-          set_secret: s.secretCiphertext !== undefined,
-          secret_ciphertext: s.secretCiphertext ?? null,
-        })),
-      ),
-    ],
+     WHERE st.onboarding_id = p.onboarding_id AND st.name = p.name
+       AND p.onboarding_id IN ${written}`;
+}
+
+function stepsJson(steps: { onboardingId: string; step: StepWrite }[]): string {
+  return JSON.stringify(
+    steps.map(({ onboardingId, step: s }) => ({
+      onboarding_id: onboardingId,
+      name: s.name,
+      status: s.status,
+      attempts: s.attempts,
+      compensation_attempts: s.compensationAttempts,
+      intent_recorded_at: s.intentRecordedAt,
+      workato_id: s.workatoId,
+      adopted: s.adopted,
+      last_error: s.lastError,
+      started_at: s.startedAt,
+      finished_at: s.finishedAt,
+      set_secret: s.secretCiphertext !== undefined,
+      secret_ciphertext: s.secretCiphertext ?? null,
+    })),
   );
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { OutboxRecord } from '../onboarding/ports/onboarding.store';
 
 export interface OutboxRow {
@@ -19,18 +19,28 @@ export interface OutboxRow {
 export class OutboxRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Adds messages inside the caller's transaction, so they commit with the outcome. */
-  async add(tx: EntityManager, records: readonly OutboxRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const params: unknown[] = [];
-    const tuples = records.map((r) => {
-      params.push(r.topic, r.key, JSON.stringify(r.payload));
-      const b = params.length - 3;
-      return `($${b + 1}, $${b + 2}, $${b + 3})`;
-    });
-    await tx.query(
-      `INSERT INTO outbox_message (topic, message_key, payload) VALUES ${tuples.join(', ')}`,
-      params,
+  /**
+   * An INSERT of outbox rows for a data-modifying CTE of the statement that records the
+   * outcomes, so an outcome and its message commit together. `rowsParam` is a JSON array of
+   * `{ owner, topic, key, payload }`; a row is written only when `ownerWritten` (an SQL
+   * condition on `r.owner`) holds.
+   */
+  insertSql(rowsParam: string, ownerWritten: string): string {
+    return `INSERT INTO outbox_message (topic, message_key, payload)
+      SELECT r.topic, r.key, r.payload FROM jsonb_to_recordset(${rowsParam}::jsonb)
+        AS r(owner text, topic text, key text, payload jsonb)
+      WHERE ${ownerWritten}`;
+  }
+
+  /** The rows parameter of insertSql. */
+  rowsJson(records: readonly { owner: string; record: OutboxRecord }[]): string {
+    return JSON.stringify(
+      records.map(({ owner, record }) => ({
+        owner,
+        topic: record.topic,
+        key: record.key,
+        payload: record.payload,
+      })),
     );
   }
 

@@ -5,7 +5,7 @@ import { RateLimitBucket, RateLimitFamily, RateLimits, spacingMs } from './rate-
  * Paces every request to Workato. A request takes a slot (a moment to be sent at) that is at
  * least the bucket's spacing away from every other slot of the overall bucket and of its
  * family's bucket (see rate-limits.ts). Slots are a log of send times, so a request may take a
- * free moment before another bucket's queued ones: a slow family (portals, 60/minute) never
+ * free moment between another bucket's queued ones: a slow family (portals, 60/minute) never
  * holds up the others.
  */
 export abstract class WorkatoRateLimiter {
@@ -41,44 +41,78 @@ export function earliestFreeInBoth(
   }
 }
 
+export interface BucketState {
+  /** Send times (epoch ms), ascending: the ones still within a spacing of now, and ahead. */
+  slots: number[];
+  pausedUntil: number;
+}
+
+/**
+ * The schedule itself, over buckets however they are kept (in memory, or rows locked for one
+ * transaction): the one place a slot is chosen.
+ */
+export class SlotSchedule {
+  constructor(
+    private readonly limits: RateLimits,
+    private readonly bucket: (name: RateLimitBucket) => BucketState,
+  ) {}
+
+  /** Reserves the earliest slot at or after `now` for a request of `family`. */
+  reserve(family: RateLimitFamily, now: number): number {
+    const overall = this.fresh('overall', now);
+    const own = this.fresh(family, now);
+    const slot = earliestFreeInBoth(
+      { slots: overall.slots, spacing: spacingMs(this.limits, 'overall') },
+      { slots: own.slots, spacing: spacingMs(this.limits, family) },
+      Math.max(now, overall.pausedUntil, own.pausedUntil),
+    );
+    for (const b of [overall, own]) insertSorted(b.slots, slot);
+    return slot;
+  }
+
+  /** A bucket without the slots that can no longer constrain anything (older than a spacing). */
+  private fresh(name: RateLimitBucket, now: number): BucketState {
+    const b = this.bucket(name);
+    const horizon = now - spacingMs(this.limits, name);
+    let drop = 0;
+    while (drop < b.slots.length && b.slots[drop] <= horizon) drop++;
+    if (drop > 0) b.slots.splice(0, drop);
+    return b;
+  }
+}
+
+function insertSorted(list: number[], value: number): void {
+  let i = list.length;
+  while (i > 0 && list[i - 1] > value) i--;
+  list.splice(i, 0, value);
+}
+
 export interface RateLimiterDeps {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
 
 /**
- * The slot log in memory, for one process only (benchmark baselines, unit tests, tools that run
- * alone). The service uses PostgresRateLimiter, so the limits hold across instances.
+ * The slot schedule in memory, for one process only (benchmark baselines, unit tests, tools that
+ * run alone). The service uses PostgresRateLimiter, so the limits hold across instances.
  */
 export class InProcessRateLimiter extends WorkatoRateLimiter {
-  private readonly buckets = new Map<RateLimitBucket, { slots: number[]; pausedUntil: number }>();
+  private readonly buckets = new Map<RateLimitBucket, BucketState>();
+  private readonly schedule: SlotSchedule;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
 
-  constructor(
-    private readonly limits: RateLimits,
-    deps: RateLimiterDeps = {},
-  ) {
+  constructor(limits: RateLimits, deps: RateLimiterDeps = {}) {
     super();
     this.sleep = deps.sleep ?? realSleep;
     this.now = deps.now ?? Date.now;
+    this.schedule = new SlotSchedule(limits, (name) => this.bucketState(name));
   }
 
   /** Reserves a slot and returns how long to wait for it, without waiting. */
   reserve(family: RateLimitFamily): number {
     const now = this.now();
-    const overall = this.bucket('overall', now);
-    const own = this.bucket(family, now);
-    const slot = earliestFreeInBoth(
-      { slots: overall.slots, spacing: spacingMs(this.limits, 'overall') },
-      { slots: own.slots, spacing: spacingMs(this.limits, family) },
-      Math.max(now, overall.pausedUntil, own.pausedUntil),
-    );
-    for (const b of [overall, own]) {
-      b.slots.push(slot);
-      b.slots.sort((x, y) => x - y);
-    }
-    return slot - now;
+    return this.schedule.reserve(family, now) - now;
   }
 
   async acquire(family: RateLimitFamily): Promise<{ waitedMs: number }> {
@@ -88,16 +122,13 @@ export class InProcessRateLimiter extends WorkatoRateLimiter {
   }
 
   async pause(bucket: RateLimitBucket, untilEpochMs: number): Promise<void> {
-    const b = this.bucket(bucket, this.now());
+    const b = this.bucketState(bucket);
     b.pausedUntil = Math.max(b.pausedUntil, untilEpochMs);
   }
 
-  /** A bucket with the slots that still matter (none older than its spacing). */
-  private bucket(name: RateLimitBucket, now: number) {
+  private bucketState(name: RateLimitBucket): BucketState {
     let b = this.buckets.get(name);
     if (!b) this.buckets.set(name, (b = { slots: [], pausedUntil: 0 }));
-    const horizon = now - spacingMs(this.limits, name);
-    b.slots = b.slots.filter((s) => s > horizon);
     return b;
   }
 }
@@ -112,19 +143,19 @@ interface Slot {
   slotAtMs: number;
 }
 
-/** Reservations sent in one statement at most. */
+/** Reservations made in one statement at most. */
 const MAX_GROUP = 200;
 
 /**
- * The slot log kept in Postgres (table workato_rate_limit and function workato_reserve_slots,
- * migration 1764600000000), so every instance that shares the database shares the limits.
+ * The slot schedule kept in Postgres (table workato_rate_limit, one row per bucket, and
+ * workato_reserve_slots, the same schedule as SlotSchedule in one statement), so every instance
+ * that shares the database shares the limits.
  *
- * Requests that ask for a slot while a reservation is on its way to Postgres wait for the next
- * one and go together: under load a statement reserves many slots, so the limiter costs far
- * less than a commit per request. Time is the database's clock, so instances with skewed
- * clocks agree. The statement commits without waiting for its WAL flush (synchronous_commit
- * off): a Postgres crash can forget the last few milliseconds of reservations, which costs at
- * worst one request sent early once, never an onboarding step.
+ * Requests that ask for a slot while a reservation is under way wait for the next one and go
+ * together: under load one statement reserves many slots. Time is the database's clock, so
+ * instances with skewed clocks agree. The statement commits without waiting for its WAL flush
+ * (synchronous_commit off): a Postgres crash can forget the last few milliseconds of
+ * reservations, which costs at worst one request sent early once, never an onboarding step.
  *
  * `scope` prefixes the bucket names: one Workato account's quota is not another's.
  */
@@ -137,7 +168,7 @@ export class PostgresRateLimiter extends WorkatoRateLimiter {
     reject: (e: unknown) => void;
   }[] = [];
   private inFlight = false;
-  /** Statements sent so far (for the benchmark's commit accounting). */
+  /** Reservation statements so far (for the benchmark's commit accounting). */
   statements = 0;
 
   constructor(
@@ -151,7 +182,7 @@ export class PostgresRateLimiter extends WorkatoRateLimiter {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Reserves a slot in the shared log and returns how long to wait for it. */
+  /** Reserves a slot in the shared schedule and returns how long to wait for it. */
   async reserve(family: RateLimitFamily): Promise<number> {
     return (await this.reserveSlot(family)).waitMs;
   }
@@ -160,7 +191,11 @@ export class PostgresRateLimiter extends WorkatoRateLimiter {
   reserveSlot(family: RateLimitFamily): Promise<Slot> {
     return new Promise<Slot>((resolve, reject) => {
       this.queue.push({ family, resolve, reject });
-      if (!this.inFlight) void this.flush();
+      // The first request of a group lets the rest of this turn of the event loop join it.
+      if (!this.inFlight) {
+        this.inFlight = true;
+        setImmediate(() => void this.flush());
+      }
     });
   }
 

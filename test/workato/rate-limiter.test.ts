@@ -1,7 +1,12 @@
 import { Pool } from 'pg';
 import { RunningSandbox, SandboxControl, startSandbox } from '../../workato-sandbox/sandbox.server';
-import { PostgresRateLimiter } from '../../src/workato/rate-limiter';
-import { RateLimitFamily, rateLimits } from '../../src/workato/rate-limits';
+import {
+  BucketState,
+  PostgresRateLimiter,
+  SlotSchedule,
+  SqlQueryable,
+} from '../../src/workato/rate-limiter';
+import { RateLimitFamily, rateLimits, spacingMs } from '../../src/workato/rate-limits';
 import { WorkatoClient } from '../../src/workato/workato.client';
 import { createTestDatabase, TestDatabase } from '../support/database';
 
@@ -118,12 +123,52 @@ describe('PostgresRateLimiter', () => {
 
   it('uses the database clock: an instance with a skewed clock pauses for the right duration', async () => {
     const skewedNow = () => Date.now() + 3_600_000;
-    const skewed = new PostgresRateLimiter(otherPool, limits, 'default', { now: skewedNow });
+    const skewed = new PostgresRateLimiter(otherPool, limits, 'default', {
+      now: skewedNow,
+    });
     const honest = new PostgresRateLimiter(db.dataSource, limits);
     await skewed.pause('overall', skewedNow() + 1000);
     const wait = await honest.reserve('clients');
     expect(wait).toBeGreaterThan(500);
     expect(wait).toBeLessThanOrEqual(1000);
+  });
+
+  it('chooses the same slots in SQL as the in-memory schedule does', async () => {
+    const limits = rateLimits({ perSecond: 10 });
+    const families: RateLimitFamily[] = [
+      'portals',
+      'clients',
+      'portals',
+      'collections',
+      'clients',
+      'portals',
+      'clients',
+      'collections',
+    ];
+    const rows = await db.dataSource.query(
+      `SELECT s FROM workato_reserve_slots('x:overall', $1, $2::text[], $3::float8[]) AS s`,
+      [
+        spacingMs(limits, 'overall'),
+        families.map((f) => `x:${f}`),
+        families.map((f) => spacingMs(limits, f)),
+      ],
+    );
+    const fromSql = rows.map((r: { s: number }) => Number(r.s));
+    const start = Math.min(...fromSql);
+    // The in-memory schedule, started at the same moment, in the order the SQL handles families.
+    const buckets = new Map<string, BucketState>();
+    const schedule = new SlotSchedule(limits, (name) => {
+      if (!buckets.has(name)) buckets.set(name, { slots: [], pausedUntil: 0 });
+      return buckets.get(name)!;
+    });
+    const expected: number[] = [];
+    for (const family of ['portals', 'clients', 'collections'] as const)
+      families.forEach((f, i) => {
+        if (f === family) expected[i] = schedule.reserve(f, start);
+      });
+    expect(fromSql.map((t: number) => Math.round((t - start) * 1000) / 1000)).toEqual(
+      expected.map((t) => Math.round((t - start) * 1000) / 1000),
+    );
   });
 
   it('keeps the quotas of two Workato accounts apart', async () => {
@@ -149,7 +194,7 @@ describe('two WorkatoClients sharing the Postgres limiter against a strict sandb
   });
 
   it('gets no 429 at nearly the full documented rate', async () => {
-    const make = (db: ConstructorParameters<typeof PostgresRateLimiter>[0]) =>
+    const make = (db: SqlQueryable) =>
       new WorkatoClient({
         baseUrl: sandbox.url,
         apiToken: sandbox.token,

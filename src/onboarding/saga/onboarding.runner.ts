@@ -16,7 +16,10 @@ const POLL_MS = 500;
 @Injectable()
 export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OnboardingRunner');
+  /** Onboardings running now. */
   private readonly inFlight = new Set<string>();
+  /** Onboardings claimed ahead, leased to this instance, to start as soon as a run ends. */
+  private ready: OnboardingSnapshot[] = [];
   private timer: NodeJS.Timeout | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
   private polling = false;
@@ -26,9 +29,10 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
   private readonly leaseMs: number;
   private readonly concurrency: number;
   /**
-   * Free slots worth a claim of their own between polls. A claim is a commit: claiming a few at
-   * a time instead of one per finished run keeps commits per onboarding down under load, while
-   * an idle instance (every slot free) still starts a new onboarding at once.
+   * How many onboardings are claimed ahead of the running ones. A claim is a round trip and a
+   * commit: claiming a few at a time, ahead, keeps commits per onboarding down under load, and a
+   * run that ends is followed at once by one claimed before, so all ONBOARDING_CONCURRENCY slots
+   * stay busy.
    */
   private readonly claimBatch: number;
 
@@ -65,6 +69,12 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
     this.stopping = true;
     this.identity.draining = true;
     if (this.timer) clearInterval(this.timer);
+    // Claimed but not started: handed back at once.
+    const notStarted = this.ready.map((o) => o.id);
+    this.ready = [];
+    await Promise.all(
+      notStarted.map((id) => this.store.releaseLease(this.identity.id, id).catch(() => undefined)),
+    );
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight.size > 0 && Date.now() < deadline) await sleep(50);
     if (this.renewTimer) clearInterval(this.renewTimer);
@@ -79,8 +89,9 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
   /** Claims due onboardings: always when `now` (a poll, a new onboarding), else in batches. */
   wake(now = false): void {
     if (!this.started || this.stopping) return;
-    const free = this.concurrency - this.inFlight.size;
-    if (free <= 0 || (!now && free < this.claimBatch && this.inFlight.size > 0)) return;
+    this.startReady();
+    const room = this.room();
+    if (room <= 0 || (!now && room < this.claimBatch)) return;
     if (this.polling) {
       this.wakeRequested = true;
       return;
@@ -93,17 +104,33 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
     try {
       do {
         this.wakeRequested = false;
-        const free = this.concurrency - this.inFlight.size;
-        if (free <= 0 || this.stopping) break;
-        const claimed = await this.store.claimRunnable(this.identity.id, free, this.leaseMs);
-        for (const onboarding of claimed) this.dispatch(onboarding);
-        if (claimed.length === free) this.wakeRequested = true;
+        const room = this.room();
+        if (room <= 0 || this.stopping) break;
+        const claimed = await this.store.claimRunnable(this.identity.id, room, this.leaseMs);
+        if (this.stopping) {
+          for (const o of claimed)
+            await this.store.releaseLease(this.identity.id, o.id).catch(() => undefined);
+          break;
+        }
+        this.ready.push(...claimed);
+        this.startReady();
+        if (claimed.length === room) this.wakeRequested = true;
       } while (this.wakeRequested && !this.stopping);
     } catch (error) {
       this.logger.warn({ msg: 'could not claim onboardings', error: String(error) });
     } finally {
       this.polling = false;
     }
+  }
+
+  /** Onboardings this instance may still claim: its slots and the claimed-ahead queue. */
+  private room(): number {
+    return this.concurrency + this.claimBatch - this.inFlight.size - this.ready.length;
+  }
+
+  private startReady(): void {
+    while (this.inFlight.size < this.concurrency && this.ready.length > 0 && !this.stopping)
+      this.dispatch(this.ready.shift()!);
   }
 
   private dispatch(onboarding: OnboardingSnapshot): void {
@@ -123,7 +150,7 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async renewLeases(): Promise<void> {
-    const ids = [...this.inFlight];
+    const ids = [...this.inFlight, ...this.ready.map((o) => o.id)];
     if (ids.length === 0) return;
     try {
       // A lease that is not renewed here was lost or has just been handed back by its run; a
