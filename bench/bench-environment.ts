@@ -1,33 +1,26 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Admin, Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
+import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { startEmbeddedPostgres } from '../src/platform/local/embedded-postgres';
 import { javaMajorVersion } from '../src/platform/local/local-kafka';
 import { projectRoot } from '../src/platform/local/project-root';
-import { createDataSource } from '../src/persistence/data-source';
+import { createTestDatabase, TestDatabase, withAdmin } from '../test/support/database';
+import { createTestTopics, deleteTestTopics, testKafka, TestTopics } from '../test/support/kafka';
+import {
+  freeKafkaPort,
+  freePort,
+  KAFKA_SCRIPT,
+  kafkaScriptEnvironment,
+} from '../test/support/test-infrastructure';
 
 const run = promisify(execFile);
 
-export interface BenchDatabase {
-  name: string;
-  url: string;
-  /** Initialised, every migration applied. */
-  dataSource: DataSource;
-  drop(): Promise<void>;
-}
-
-export interface BenchTopics {
-  onboarded: string;
-  results: string;
-  dlq: string;
-  groupId: string;
-}
+/** A database of a bench's own: test/support's, on the bench's server. */
+export type BenchDatabase = TestDatabase;
+export type BenchTopics = TestTopics;
 
 export interface InfrastructureInfo {
   postgres: string;
@@ -89,17 +82,10 @@ export class BenchEnvironment {
         throw new Error(
           `the benchmark needs Kafka: set KAFKA_BROKERS or install Java 17+ (found ${java ?? 'no java'})`,
         );
-      let port = await freePort();
-      // The controller listens on port + 1: find a pair that is free.
-      while (!(await isFree(port + 1))) port = await freePort();
+      const port = await freeKafkaPort();
       const runDir = resolve(root, `.data/bench-kafka-${pid}`);
-      const env = {
-        ...process.env,
-        KAFKA_PORT: String(port),
-        KAFKA_CONTROLLER_PORT: String(port + 1),
-        KAFKA_RUN_DIR: runDir,
-      };
-      const script = resolve(root, 'scripts/kafka/kafka.sh');
+      const env = kafkaScriptEnvironment({ port, runDir });
+      const script = KAFKA_SCRIPT;
       this.log(`starting a local Kafka broker on 127.0.0.1:${port} (scripts/kafka/kafka.sh)`);
       this.stops.push({
         what: 'local Kafka broker',
@@ -119,72 +105,21 @@ export class BenchEnvironment {
   }
 
   kafka(clientId = 'bench'): Kafka {
-    return new Kafka({ clientId, brokers: this.brokers, logLevel: logLevel.NOTHING });
+    return testKafka(this.brokers, clientId);
   }
 
   /** A database of its own with every migration applied; `drop()` removes it. */
-  async createDatabase(prefix: string, poolSize = 10): Promise<BenchDatabase> {
-    const name = `bench_${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-    await this.withAdmin((admin) => admin.query(`CREATE DATABASE "${name}"`));
-    const url = new URL(this.adminUrl);
-    url.pathname = `/${name}`;
-    const dataSource = createDataSource(url.toString(), { poolSize });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
-    return {
-      name,
-      url: url.toString(),
-      dataSource,
-      drop: async () => {
-        if (dataSource.isInitialized) await dataSource.destroy();
-        await this.withAdmin((admin) =>
-          admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
-        );
-      },
-    };
+  createDatabase(prefix: string, poolSize = 10): Promise<BenchDatabase> {
+    return createTestDatabase({ adminUrl: this.adminUrl, prefix: `bench_${prefix}`, poolSize });
   }
 
   /** Topics and a consumer group of the caller's own. */
-  async createTopics(prefix: string, partitions: number): Promise<BenchTopics> {
-    const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-    const topics: BenchTopics = {
-      onboarded: `bench.${prefix}.onboarded.${suffix}`,
-      results: `bench.${prefix}.results.${suffix}`,
-      dlq: `bench.${prefix}.dlq.${suffix}`,
-      groupId: `bench.${prefix}.group.${suffix}`,
-    };
-    const names = [topics.onboarded, topics.results, topics.dlq];
-    // A fresh single-node broker may answer LEADER_NOT_AVAILABLE for a moment: retry.
-    for (let attempt = 1; ; attempt++) {
-      const admin = this.kafka().admin();
-      try {
-        await admin.connect();
-        const existing = new Set(await admin.listTopics());
-        const missing = names.filter((t) => !existing.has(t));
-        if (missing.length > 0)
-          await admin.createTopics({
-            waitForLeaders: true,
-            topics: missing.map((topic) => ({
-              topic,
-              numPartitions: partitions,
-              replicationFactor: 1,
-            })),
-          });
-        await admin.fetchTopicMetadata({ topics: names });
-        return topics;
-      } catch (error) {
-        if (attempt >= 20) throw error;
-        await new Promise((r) => setTimeout(r, 500));
-      } finally {
-        await admin.disconnect().catch(() => undefined);
-      }
-    }
+  createTopics(prefix: string, partitions: number): Promise<BenchTopics> {
+    return createTestTopics(`bench.${prefix}`, { partitions, brokers: this.brokers });
   }
 
-  async deleteTopics(topics: BenchTopics): Promise<void> {
-    await this.withKafkaAdmin((admin) =>
-      admin.deleteTopics({ topics: [topics.onboarded, topics.results, topics.dlq] }),
-    ).catch(() => undefined);
+  deleteTopics(topics: BenchTopics): Promise<void> {
+    return deleteTestTopics(topics, this.brokers);
   }
 
   /** Stops what start() started, in reverse order; safe to call more than once. */
@@ -201,29 +136,9 @@ export class BenchEnvironment {
   }
 
   private async postgresVersion(): Promise<string> {
-    const rows = await this.withAdmin((admin) => admin.query('SHOW server_version'));
-    const fsync = await this.withAdmin((admin) => admin.query('SHOW synchronous_commit'));
+    const rows = await withAdmin(this.adminUrl, (admin) => admin.query('SHOW server_version'));
+    const fsync = await withAdmin(this.adminUrl, (admin) => admin.query('SHOW synchronous_commit'));
     return `PostgreSQL ${String(rows.rows[0]?.server_version)}, synchronous_commit=${String(fsync.rows[0]?.synchronous_commit)}`;
-  }
-
-  private async withAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-    const client = new Client({ connectionString: this.adminUrl });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  }
-
-  private async withKafkaAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
-    const admin = this.kafka().admin();
-    await admin.connect();
-    try {
-      return await fn(admin);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
   }
 }
 
@@ -254,25 +169,6 @@ async function withoutNewSignalListeners<T>(start: () => Promise<T>): Promise<T>
       for (const listener of process.listeners(signal))
         if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolveFree) => {
-    const server = createServer();
-    server.once('error', () => resolveFree(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
-  });
 }
 
 /** Counters of one database (transactions, rows) and of the cluster's WAL, to take deltas of. */

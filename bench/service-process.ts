@@ -3,21 +3,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../src/platform/local/project-root';
-import { BenchTopics, freePort } from './bench-environment';
+import { freePort } from '../test/support/test-infrastructure';
 import { Log, now, sleep } from './measure';
-import { API_TOKENS, ENCRYPTION_KEY } from './service';
+import { benchServiceEnvironment, ServiceSettings } from './service';
 
 const run = promisify(execFile);
 
-export interface ServiceProcessSettings {
-  databaseUrl: string;
-  kafkaBrokers: string[];
-  topics: BenchTopics;
-  workatoBaseUrl: string;
-  workatoApiToken: string;
-  /** Any other variable of the service's configuration (README). */
-  env?: Record<string, string>;
-}
+/** The same settings as an in-process service's. */
+export type ServiceProcessSettings = ServiceSettings;
 
 /** One RSS sample of the child: seconds since spawn, resident set in bytes. */
 export interface RssSample {
@@ -86,20 +79,8 @@ export class ServiceProcess {
     const port = await freePort();
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
+      ...benchServiceEnvironment(settings),
       HTTP_PORT: String(port),
-      DATABASE_URL: settings.databaseUrl,
-      KAFKA_BROKERS: settings.kafkaBrokers.join(','),
-      KAFKA_GROUP_ID: settings.topics.groupId,
-      KAFKA_TOPIC_ONBOARDED: settings.topics.onboarded,
-      KAFKA_TOPIC_RESULTS: settings.topics.results,
-      KAFKA_TOPIC_DLQ: settings.topics.dlq,
-      WORKATO_BASE_URL: settings.workatoBaseUrl,
-      WORKATO_API_TOKEN: settings.workatoApiToken,
-      SECRETS_ENCRYPTION_KEY: ENCRYPTION_KEY,
-      API_TOKENS,
-      ...settings.env,
     };
     const child = spawn(process.execPath, [main], {
       cwd: projectRoot(),

@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConsoleLogger, INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from '../src/app.module';
-import { parseApiTokens } from '../src/platform/auth/api-token';
 import { AppConfig } from '../src/platform/config/app-config';
-import { parseConfig } from '../src/platform/config/config.schema';
-import { configureHttp } from '../src/platform/http/configure-app';
+import { serviceEnvironment, startTestApp } from '../test/support/app';
 import { BenchTopics } from './bench-environment';
 
 export interface ServiceSettings {
@@ -64,40 +60,35 @@ export const API_TOKEN = randomBytes(24).toString('base64url');
 export const API_TOKENS = `operator:${API_TOKEN}`;
 
 /**
+ * The environment of a service wired to the bench's database, topics and sandbox (test/support's
+ * serviceEnvironment with the bench's key and token), plus `settings.env`.
+ */
+export function benchServiceEnvironment(settings: ServiceSettings): Record<string, string> {
+  return {
+    ...serviceEnvironment({
+      databaseUrl: settings.databaseUrl,
+      topics: settings.topics,
+      kafkaBrokers: settings.kafkaBrokers,
+      workatoBaseUrl: settings.workatoBaseUrl,
+      workatoApiToken: settings.workatoApiToken,
+      secretsEncryptionKey: ENCRYPTION_KEY,
+      apiTokens: API_TOKENS,
+    }),
+    ...settings.env,
+  };
+}
+
+/**
  * The whole service in this process, configured the way main.ts configures it (parseConfig of
- * the environment, then the runtime facts), wired to the bench's database, topics and sandbox.
- * Logs: errors and warnings only.
+ * the environment, then the runtime facts: test/support's startTestApp), wired to the bench's
+ * database, topics and sandbox. Logs: errors and warnings only, counted.
  */
 export async function startService(settings: ServiceSettings): Promise<RunningService> {
-  const values = parseConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: settings.databaseUrl,
-    KAFKA_BROKERS: settings.kafkaBrokers.join(','),
-    KAFKA_GROUP_ID: settings.topics.groupId,
-    KAFKA_TOPIC_ONBOARDED: settings.topics.onboarded,
-    KAFKA_TOPIC_RESULTS: settings.topics.results,
-    KAFKA_TOPIC_DLQ: settings.topics.dlq,
-    WORKATO_BASE_URL: settings.workatoBaseUrl,
-    WORKATO_API_TOKEN: settings.workatoApiToken,
-    SECRETS_ENCRYPTION_KEY: ENCRYPTION_KEY,
-    HTTP_PORT: '0',
-    API_TOKENS,
-    ...settings.env,
-  });
-  const config = new AppConfig(values, {
-    databaseUrl: settings.databaseUrl,
-    kafkaBrokers: settings.kafkaBrokers,
-    workatoBaseUrl: settings.workatoBaseUrl,
-    workatoApiToken: settings.workatoApiToken,
-    secretsEncryptionKey: ENCRYPTION_KEY,
-    sandboxUrl: null,
-    // Benches 2 and 3 read the database directly; bench 5 calls the REST API with API_TOKEN.
-    apiTokens: parseApiTokens(API_TOKENS),
-  });
   const logger = new CountingLogger();
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger, bodyParser: false });
-  configureHttp(app);
-  await app.listen(0, '127.0.0.1');
-  return { app, config, logged: logger.counts, close: () => app.close() };
+  const { app, config, close } = await startTestApp(
+    benchServiceEnvironment(settings),
+    {},
+    { logger },
+  );
+  return { app, config, logged: logger.counts, close };
 }

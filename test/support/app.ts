@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../src/app.module';
 import { parseApiTokens } from '../../src/platform/auth/api-token';
@@ -35,6 +35,55 @@ export interface TestEnvironment {
   close(): Promise<void>;
 }
 
+/** What wires a service to its parts; everything else keeps the service's defaults. */
+export interface ServiceParts {
+  databaseUrl: string;
+  topics: TestTopics;
+  /** Null: no KAFKA_BROKERS (HTTP ingestion only). */
+  kafkaBrokers: string[] | null;
+  workatoBaseUrl: string;
+  workatoApiToken: string;
+  /** Default TEST_ENCRYPTION_KEY. */
+  secretsEncryptionKey?: string;
+  /** Default the operator and viewer tokens of the tests. */
+  apiTokens?: string;
+}
+
+/**
+ * The environment of a service (a process, or an app in this process) connected to `parts`:
+ * database, Kafka and its topics, Workato, secrets and API tokens, warnings and errors only,
+ * any free HTTP port. Nothing else is set, so every other variable has the service's default.
+ */
+export function serviceEnvironment(parts: ServiceParts): Record<string, string> {
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: parts.databaseUrl,
+    KAFKA_GROUP_ID: parts.topics.groupId,
+    KAFKA_TOPIC_ONBOARDED: parts.topics.onboarded,
+    KAFKA_TOPIC_RESULTS: parts.topics.results,
+    KAFKA_TOPIC_DLQ: parts.topics.dlq,
+    WORKATO_BASE_URL: parts.workatoBaseUrl,
+    WORKATO_API_TOKEN: parts.workatoApiToken,
+    SECRETS_ENCRYPTION_KEY: parts.secretsEncryptionKey ?? TEST_ENCRYPTION_KEY,
+    HTTP_PORT: '0',
+    API_TOKENS: parts.apiTokens ?? `operator:${OPERATOR_TOKEN},viewer:${VIEWER_TOKEN}`,
+  };
+  if (parts.kafkaBrokers) env.KAFKA_BROKERS = parts.kafkaBrokers.join(',');
+  return env;
+}
+
+/** What the tests change from the service's defaults: no limits to wait for, quick retries. */
+export const TEST_TUNING: Record<string, string> = {
+  DATABASE_POOL_SIZE: '10',
+  WORKATO_RATE_LIMIT_RPS: '1000',
+  WORKATO_RATE_LIMITS: UNLIMITED_FAMILIES,
+  WORKATO_RETRY_BASE_DELAY_MS: '20',
+  WORKATO_RETRY_MAX_DELAY_MS: '200',
+  WORKATO_MAX_ATTEMPTS: '3',
+  API_RATE_LIMIT_PER_MINUTE: '100000',
+};
+
 /** A database, topics and a Workato sandbox of this test file's own. */
 export async function createTestEnvironment(
   prefix: string,
@@ -57,27 +106,15 @@ export async function createTestEnvironment(
   });
   const control = new SandboxControl(sandbox.url);
   const env: Record<string, string> = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: database.url,
-    DATABASE_POOL_SIZE: '10',
-    KAFKA_GROUP_ID: topics.groupId,
-    KAFKA_TOPIC_ONBOARDED: topics.onboarded,
-    KAFKA_TOPIC_RESULTS: topics.results,
-    KAFKA_TOPIC_DLQ: topics.dlq,
-    WORKATO_BASE_URL: sandbox.url,
-    WORKATO_API_TOKEN: sandbox.token,
-    WORKATO_RATE_LIMIT_RPS: '1000',
-    WORKATO_RATE_LIMITS: UNLIMITED_FAMILIES,
-    WORKATO_RETRY_BASE_DELAY_MS: '20',
-    WORKATO_RETRY_MAX_DELAY_MS: '200',
-    WORKATO_MAX_ATTEMPTS: '3',
-    SECRETS_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    HTTP_PORT: '0',
-    API_TOKENS: `operator:${OPERATOR_TOKEN},viewer:${VIEWER_TOKEN}`,
-    API_RATE_LIMIT_PER_MINUTE: '100000',
+    ...serviceEnvironment({
+      databaseUrl: database.url,
+      topics,
+      kafkaBrokers: options.withKafka === false ? null : testKafkaBrokers(),
+      workatoBaseUrl: sandbox.url,
+      workatoApiToken: sandbox.token,
+    }),
+    ...TEST_TUNING,
   };
-  if (options.withKafka !== false) env.KAFKA_BROKERS = testKafkaBrokers().join(',');
   return {
     database,
     topics,
@@ -102,6 +139,7 @@ export interface TestApp {
 export async function startTestApp(
   env: Record<string, string>,
   overrides: Partial<Record<keyof ConfigValues, string>> = {},
+  options: { logger?: LoggerService | LogLevel[] } = {},
 ): Promise<TestApp> {
   const values = parseConfig({ ...env, ...overrides });
   const config = new AppConfig(values, {
@@ -114,7 +152,7 @@ export async function startTestApp(
     apiTokens: parseApiTokens(values.API_TOKENS!),
   });
   const app = await NestFactory.create(AppModule.forRoot(config), {
-    logger: ['error', 'warn'],
+    logger: options.logger ?? ['error', 'warn'],
     bodyParser: false,
   });
   configureHttp(app);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { startEmbeddedPostgres } from '../../src/platform/local/embedded-postgres';
-import { freePort, kafkaScript, ROOT, TestKafka } from './test-infrastructure';
+import { freeKafkaPort, freePort, kafkaScript, ROOT, TestKafka } from './test-infrastructure';
 
 declare global {
   var __TEST_INFRA__:
@@ -34,21 +34,10 @@ export default async function globalSetup(): Promise<void> {
   if (process.env.KAFKA_BROKERS) {
     process.env.TEST_KAFKA_BROKERS = process.env.KAFKA_BROKERS;
   } else {
-    let port = await freePort();
-    // The controller listens on port + 1: find a pair that is free.
-    while (!(await isFree(port + 1))) port = await freePort();
+    const port = await freeKafkaPort();
     const kafka = { port, runDir: resolve(ROOT, `.data/test-kafka-${runId}`) };
     kafkaScript('start', kafka);
     infra.kafka = kafka;
     process.env.TEST_KAFKA_BROKERS = `127.0.0.1:${port}`;
   }
-}
-
-async function isFree(port: number): Promise<boolean> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolveFree) => {
-    const server = createServer();
-    server.once('error', () => resolveFree(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
-  });
 }

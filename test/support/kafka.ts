@@ -9,8 +9,18 @@ export interface TestTopics {
   groupId: string;
 }
 
+export interface TestTopicsOptions {
+  /** Partitions of each topic. Default 3. */
+  partitions?: number;
+  /** Default: the broker global-setup started or found (TEST_KAFKA_BROKERS). */
+  brokers?: string[];
+}
+
 /** Topics and a consumer group of this test file's own, created up front (see scripts/kafka). */
-export async function createTestTopics(prefix: string): Promise<TestTopics> {
+export async function createTestTopics(
+  prefix: string,
+  options: TestTopicsOptions = {},
+): Promise<TestTopics> {
   const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const topics: TestTopics = {
     onboarded: `${prefix}.onboarded.${suffix}`,
@@ -22,7 +32,7 @@ export async function createTestTopics(prefix: string): Promise<TestTopics> {
   // A fresh single-node broker answers LEADER_NOT_AVAILABLE for a moment while several test
   // files create topics at once: retry until the metadata of all three is served.
   for (let attempt = 1; ; attempt++) {
-    const admin = testKafka().admin();
+    const admin = testKafka(options.brokers).admin();
     try {
       await admin.connect();
       const existing = new Set(await admin.listTopics());
@@ -30,7 +40,11 @@ export async function createTestTopics(prefix: string): Promise<TestTopics> {
       if (missing.length > 0)
         await admin.createTopics({
           waitForLeaders: true,
-          topics: missing.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: options.partitions ?? 3,
+            replicationFactor: 1,
+          })),
         });
       await admin.fetchTopicMetadata({ topics: names });
       return topics;
@@ -43,8 +57,21 @@ export async function createTestTopics(prefix: string): Promise<TestTopics> {
   }
 }
 
-export function testKafka(): Kafka {
-  return new Kafka({ clientId: 'test', brokers: testKafkaBrokers(), logLevel: logLevel.NOTHING });
+/** Deletes the three topics; a failure is ignored (the broker is thrown away anyway). */
+export async function deleteTestTopics(topics: TestTopics, brokers?: string[]): Promise<void> {
+  const admin = testKafka(brokers).admin();
+  try {
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topics.onboarded, topics.results, topics.dlq] });
+  } catch {
+    // Left for the broker's end.
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export function testKafka(brokers: string[] = testKafkaBrokers(), clientId = 'test'): Kafka {
+  return new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING });
 }
 
 /** Reads every message of a topic from the beginning until `count` arrived or the time is up. */
