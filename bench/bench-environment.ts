@@ -15,6 +15,7 @@ import {
   KAFKA_SCRIPT,
   kafkaScriptEnvironment,
 } from '../test/support/test-infrastructure';
+import type { ServiceSettings } from './service';
 
 const run = promisify(execFile);
 
@@ -122,6 +123,23 @@ export class BenchEnvironment {
     return deleteTestTopics(topics, this.brokers);
   }
 
+  /** A service's settings: this run's brokers, `db`, `topics`, the `sandbox`, and `env` over the defaults. */
+  serviceSettings(
+    db: { url: string },
+    topics: BenchTopics,
+    sandbox: { url: string; token: string },
+    env: Record<string, string> = {},
+  ): ServiceSettings {
+    return {
+      databaseUrl: db.url,
+      kafkaBrokers: this.brokers,
+      topics,
+      workatoBaseUrl: sandbox.url,
+      workatoApiToken: sandbox.token,
+      env,
+    };
+  }
+
   /** Stops what start() started, in reverse order; safe to call more than once. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
@@ -169,6 +187,14 @@ async function withoutNewSignalListeners<T>(start: () => Promise<T>): Promise<T>
       for (const listener of process.listeners(signal))
         if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
   }
+}
+
+/** Onboardings by status. */
+export async function statusCounts(dataSource: DataSource): Promise<Record<string, number>> {
+  const rows = (await dataSource.query(
+    'SELECT status, count(*)::int AS n FROM onboarding GROUP BY status ORDER BY status',
+  )) as { status: string; n: number }[];
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
 /** Counters of one database (transactions, rows) and of the cluster's WAL, to take deltas of. */

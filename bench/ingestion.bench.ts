@@ -27,7 +27,7 @@ export async function benchIngestion(
   const n = scale.ingestionEvents;
   const db = await env.createDatabase('ingestion', 5);
   const topics = await env.createTopics('ingestion', PARTITIONS);
-  const sandbox = await startSandbox({ port: 0, rateLimitRps: null });
+  const sandbox = await startSandbox({ port: 0, limits: 'off' });
   const kafka = env.kafka('bench-ingestion');
   try {
     const tag = runTag();
@@ -141,14 +141,9 @@ export async function benchIngestion(
     const before = await databaseActivity(db.dataSource);
     let polls = 0;
     const startedAt = now();
-    const service = await startService({
-      databaseUrl: db.url,
-      kafkaBrokers: env.kafkaBrokers,
-      topics,
-      workatoBaseUrl: sandbox.url,
-      workatoApiToken: sandbox.token,
-      env: { ONBOARDING_RUNNER_ENABLED: 'false' },
-    });
+    const service = await startService(
+      env.serviceSettings(db, topics, sandbox, { ONBOARDING_RUNNER_ENABLED: 'false' }),
+    );
     const bootedAt = now();
     let first = { at: 0, rows: 0 };
     let done = 0;

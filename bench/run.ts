@@ -98,6 +98,7 @@ async function main(): Promise<number> {
             workspaces,
             ingestionEventsPerSecond: ingestion?.eventsPerSecond ?? null,
             clientRequestsPerSecond: unlimited?.[0]?.value ?? null,
+            scale: scale.name,
           },
           log,
         ),

@@ -4,7 +4,7 @@ import { Pool } from 'undici';
 import { OutboxRepository } from '../src/persistence/outbox.repository';
 import { OnboardingRepository } from '../src/persistence/onboarding.repository';
 import { startSandbox } from '../workato-sandbox/sandbox.server';
-import { BenchDatabase, BenchEnvironment } from './bench-environment';
+import { BenchDatabase, BenchEnvironment, statusCounts } from './bench-environment';
 import { describeLogged, Log, now } from './measure';
 import { Figure, figure, formatNumber } from './report';
 import { BenchScale } from './scale';
@@ -61,7 +61,7 @@ export async function benchStatusQueries(
   log: Log,
 ): Promise<Figure[]> {
   const topics = await env.createTopics('status', 1);
-  const sandbox = await startSandbox({ port: 0, rateLimitRps: null });
+  const sandbox = await startSandbox({ port: 0, limits: 'off' });
   const results: SizeResult[] = [];
   try {
     for (const size of scale.statusQuerySizes)
@@ -148,13 +148,7 @@ async function measureSize(
     const t = now();
     await fill(db.url, size);
     const fillSeconds = (now() - t) / 1000;
-    const statuses = Object.fromEntries(
-      (
-        (await db.dataSource.query(
-          'SELECT status, count(*)::int AS n FROM onboarding GROUP BY status ORDER BY status',
-        )) as { status: string; n: number }[]
-      ).map((r) => [r.status, Number(r.n)]),
-    );
+    const statuses = await statusCounts(db.dataSource);
     const [{ steps, mib }] = (await db.dataSource.query(
       `SELECT (SELECT count(*)::int FROM onboarding_step) AS steps,
               pg_total_relation_size('onboarding')::float8 / 1048576 AS mib`,
@@ -173,19 +167,14 @@ async function measureSize(
     const randomUser = () => users[Math.floor(Math.random() * users.length)];
     const plans = await explain(db, users[42], ids[0]);
 
-    const service = await startService({
-      databaseUrl: db.url,
-      kafkaBrokers: env.kafkaBrokers,
-      topics,
-      workatoBaseUrl: sandbox.url,
-      workatoApiToken: sandbox.token,
-      env: {
+    const service = await startService(
+      env.serviceSettings(db, topics, sandbox, {
         ONBOARDING_RUNNER_ENABLED: 'false',
         KAFKA_CONSUMER_ENABLED: 'false',
         // The bench sends thousands of requests a minute with one token.
         API_RATE_LIMIT_PER_MINUTE: '100000000',
-      },
-    });
+      }),
+    );
     const http = new Pool(await service.app.getUrl(), { connections: 1 });
     const headers = { authorization: `Bearer ${API_TOKEN}`, accept: 'application/json' };
     const get = async (path: string): Promise<unknown> => {
