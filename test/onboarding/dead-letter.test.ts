@@ -84,6 +84,13 @@ describe('malformed messages', () => {
       messages.push({ key: ws.ref, value: malformed[i].value, headers: { 'x-trace': `bad-${i}` } });
       if (valid[i]) messages.push({ key: ws.ref, value: JSON.stringify(valid[i]) });
     }
+    // A redelivery of an event is a duplicate; another event under a seen eventId is refused.
+    messages.push({ key: ws.ref, value: JSON.stringify(valid[1]) });
+    messages.push({
+      key: ws.ref,
+      value: JSON.stringify({ ...valid[0], collection: { name: 'Changed' } }),
+      headers: { 'x-trace': 'reused' },
+    });
     for (const message of messages)
       await producer.send({ topic: env.topics.onboarded, messages: [message] });
     await producer.disconnect();
@@ -91,8 +98,10 @@ describe('malformed messages', () => {
     for (const event of valid)
       expect((await waitForTerminal(service.url, String(event.eventId))).status).toBe('COMPLETED');
 
-    const dead = await readTopic(env.topics.dlq, { count: malformed.length, timeoutMs: 30000 });
-    expect(dead).toHaveLength(malformed.length);
+    const dead = await readTopic(env.topics.dlq, { count: malformed.length + 1, timeoutMs: 30000 });
+    expect(dead).toHaveLength(malformed.length + 1);
+    const reused = dead.find((m) => m.headers['x-trace'] === 'reused');
+    expect(reused?.headers['dlq-reason']).toBe('eventId reused with a different payload');
     for (let i = 0; i < malformed.length; i++) {
       const message = dead.find((m) => m.headers['x-trace'] === `bad-${i}`);
       expect(message).toBeDefined();

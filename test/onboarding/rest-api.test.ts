@@ -3,6 +3,7 @@ import {
   startTestApp,
   TestApp,
   TestEnvironment,
+  OPERATOR_TOKEN,
   VIEWER_TOKEN,
 } from '../support/app';
 import { tokenFingerprint } from '../../src/platform/auth/api-token';
@@ -55,6 +56,103 @@ describe('REST API', () => {
       padding: 'x'.repeat(300_000),
     });
     expect(huge.status).toBe(413);
+  });
+
+  it('answers every HTTP edge case in one error shape that says what is expected', async () => {
+    const shape = {
+      statusCode: expect.any(Number),
+      error: expect.any(String),
+      message: expect.any(String),
+    };
+    const noBody = await fetch(`${service.url}/v1/onboardings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' },
+    });
+    expect(noBody.status).toBe(400);
+    expect(await noBody.json()).toEqual({
+      ...shape,
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'the request has no body: send the CustomerOnboarded event as JSON',
+      issues: [],
+    });
+
+    const malformed = await rest<OnboardingView>(
+      service.url,
+      'POST',
+      '/v1/onboardings',
+      '{"eventId": "s3cret-in-body',
+      {
+        'content-type': 'application/json',
+      },
+    );
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'the body is not valid JSON: send the CustomerOnboarded event as a JSON object',
+    });
+    expect(JSON.stringify(malformed.body)).not.toContain('s3cret');
+
+    const ws = await seedWorkspace(env.control);
+    const { projectId: _missing, ...withoutProject } = customerOnboarded(ws);
+    const missing = await rest<OnboardingView>(
+      service.url,
+      'POST',
+      '/v1/onboardings',
+      withoutProject,
+    );
+    expect(missing.status).toBe(400);
+    expect(missing.body).toMatchObject({ ...shape, error: 'Bad Request' });
+    expect(missing.body.issues).toEqual([
+      {
+        path: 'projectId',
+        message: 'is required: the numeric id of the Workato project the API collection goes in',
+      },
+    ]);
+
+    const wrongType = await rest<OnboardingView>(service.url, 'POST', '/v1/onboardings', 'x', {
+      'content-type': 'text/plain',
+    });
+    expect(wrongType.status).toBe(415);
+    expect(wrongType.body).toMatchObject({ ...shape, error: 'Unsupported Media Type' });
+    expect(wrongType.body.message).toMatch(/application\/json \(got text\/plain\)/);
+
+    const unknown = await rest<OnboardingView>(service.url, 'GET', '/v1/nothing-here');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ ...shape, statusCode: 404, error: 'Not Found' });
+  });
+
+  it('treats an eventId as an idempotency key: same payload 200, another payload 409', async () => {
+    const ws = await seedWorkspace(env.control);
+    const event = customerOnboarded(ws);
+    const first = await rest<OnboardingView>(service.url, 'POST', '/v1/onboardings', event);
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ onboardingId: expect.any(String), duplicate: false });
+    // The same event, its fields in another order and its defaults spelt out: a duplicate.
+    const reordered = {
+      ...Object.fromEntries(Object.entries(event).reverse()),
+      apiKeys: (event.apiKeys as Record<string, unknown>[]).map((k) => ({ ...k, active: true })),
+    };
+    const again = await rest<OnboardingView>(service.url, 'POST', '/v1/onboardings', reordered);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ onboardingId: first.body.onboardingId, duplicate: true });
+
+    const changed = await rest<OnboardingView>(service.url, 'POST', '/v1/onboardings', {
+      ...event,
+      collection: { name: 'Another collection' },
+    });
+    expect(changed.status).toBe(409);
+    expect(changed.body).toMatchObject({ statusCode: 409, error: 'Conflict' });
+    expect(changed.body.message).toMatch(/^eventId reused with a different payload: /);
+    expect(changed.body.message).toContain(first.body.onboardingId);
+    const view = await waitForTerminal(service.url, String(event.eventId));
+    expect(
+      view.steps.find((s: OnboardingView) => s.name === 'api_collection').workatoId,
+    ).toBeTruthy();
+    expect((await env.control.managedUser(ws.id)).collections.map((c) => c.name)).toEqual([
+      `Customer ${ws.id} API`,
+    ]);
   });
 
   it('accepts the CloudEvents structured form', async () => {

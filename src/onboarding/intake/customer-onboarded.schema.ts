@@ -92,7 +92,12 @@ const documentSchema = z
       name: name(),
     }),
     projectId: z
-      .union([z.string(), z.number().int().positive()])
+      .union([z.string(), z.number().int().positive()], {
+        error: (issue) =>
+          issue.input === undefined
+            ? 'is required: the numeric id of the Workato project the API collection goes in'
+            : 'must be a numeric project id',
+      })
       .transform(String)
       .refine((v) => /^\d{1,18}$/.test(v), 'must be a numeric project id'),
     collection: z.strictObject({ name: name() }),
@@ -189,7 +194,7 @@ export function parseCustomerOnboarded(input: Buffer | string | unknown): ParseR
     return fail('the event must be a JSON object');
 
   // CloudEvents structured mode: the document is in `data`; its `id` stands in for eventId.
-  const envelope = cloudEventSchema.safeParse(body);
+  const envelope = cloudEventSchema.safeParse(body, { error: describeIssue });
   if ('specversion' in body) {
     if (!envelope.success) return fail('invalid CloudEvents envelope', toIssues(envelope.error));
     if (
@@ -203,7 +208,7 @@ export function parseCustomerOnboarded(input: Buffer | string | unknown): ParseR
     body = { eventId: envelope.data.id, ...(data as Record<string, unknown>) };
   }
 
-  const parsed = documentSchema.safeParse(body);
+  const parsed = documentSchema.safeParse(body, { error: describeIssue });
   if (!parsed.success) {
     const issues = toIssues(parsed.error);
     return fail(
@@ -232,6 +237,30 @@ export function parseCustomerOnboarded(input: Buffer | string | unknown): ParseR
       ...(doc.adoptExisting !== undefined ? { adoptExisting: doc.adoptExisting } : {}),
     },
   };
+}
+
+/**
+ * Messages for the issues the schema does not word itself: what is expected, in the partner's
+ * terms, never the value that was sent (it may be a secret).
+ */
+function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return 'is required';
+    return `must be ${article(issue.expected)}, not ${kindOf(issue.input)}`;
+  }
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${truncate(k)}"`).join(', ')}: the event accepts only the documented fields`;
+  return undefined;
+}
+
+function article(expected: string): string {
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return article(typeof value);
 }
 
 function toIssues(error: z.ZodError): FieldIssue[] {

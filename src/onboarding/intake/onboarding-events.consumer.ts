@@ -38,20 +38,28 @@ export class OnboardingEventsConsumer implements OnApplicationBootstrap, OnAppli
   /** One Postgres transaction per chunk instead of one per message: ingestion is bound by commits. */
   private async handle(chunk: IncomingMessage[]): Promise<void> {
     const valid: IngestInput[] = [];
-    const invalid: { message: IncomingMessage; reason: string }[] = [];
+    const validMessages: IncomingMessage[] = [];
+    const refused: { message: IncomingMessage; reason: string }[] = [];
     for (const message of chunk) {
       const parsed = parseSafely(message.value);
-      if (parsed.ok) valid.push({ input: message.value, parsed });
-      else invalid.push({ message, reason: parsed.reason });
+      if (parsed.ok) {
+        valid.push({ input: message.value, parsed });
+        validMessages.push(message);
+      } else {
+        this.metrics.countIngested('kafka', 'invalid');
+        refused.push({ message, reason: parsed.reason });
+      }
     }
     // Valid events first: if Postgres is down this throws before anything reaches the DLQ, so
     // a redelivered chunk does not dead-letter its bad messages again.
-    if (valid.length > 0)
-      await this.commandBus.execute(new IngestOnboardingCommand(valid, 'kafka'));
-    for (const { message, reason } of invalid) {
-      this.metrics.countIngested('kafka', 'invalid');
-      await this.deadLetters.send(message, reason);
+    if (valid.length > 0) {
+      const results = await this.commandBus.execute(new IngestOnboardingCommand(valid, 'kafka'));
+      results.forEach((result, i) => {
+        if (result.outcome === 'conflict')
+          refused.push({ message: validMessages[i], reason: result.reason });
+      });
     }
+    for (const { message, reason } of refused) await this.deadLetters.send(message, reason);
   }
 }
 

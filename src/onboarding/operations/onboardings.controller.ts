@@ -99,21 +99,35 @@ export class OnboardingsController {
     description: 'This eventId was already received: the same onboardingId',
   })
   @ApiResponse({ status: 400, description: 'Invalid event, with field errors' })
+  @ApiResponse({
+    status: 409,
+    description: 'This eventId was already received with another payload',
+  })
   async ingest(
     @Body() body: unknown,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
+    const hasBody =
+      req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
+    if (!hasBody)
+      throw badRequest('the request has no body: send the CustomerOnboarded event as JSON');
     if (!req.is(['application/json', 'application/*+json']))
       throw httpError(
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
         'Unsupported Media Type',
-        'send the event as application/json',
+        `send the event as application/json (got ${String(req.headers['content-type'] ?? 'no content-type').slice(0, 100)})`,
       );
     const [result] = await this.commandBus.execute(
       new IngestOnboardingCommand([{ input: body }], 'http'),
     );
     if (result.outcome === 'invalid') throw badRequest(result.reason, result.issues);
+    if (result.outcome === 'conflict')
+      throw httpError(
+        HttpStatus.CONFLICT,
+        'Conflict',
+        `${result.reason}: onboarding ${result.onboardingId} was made from another event under this eventId; a new event needs a new eventId`,
+      );
     res.status(result.outcome === 'created' ? HttpStatus.ACCEPTED : HttpStatus.OK);
     return { onboardingId: result.onboardingId, duplicate: result.outcome === 'duplicate' };
   }

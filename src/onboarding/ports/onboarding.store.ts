@@ -32,6 +32,17 @@ export interface NewOnboarding {
   deadlineAt: Date;
 }
 
+/** What recording an event did: a new onboarding, or the one already recorded for its eventId. */
+export type RecordedEvent =
+  | { created: true; onboardingId: string }
+  | {
+      created: false;
+      onboardingId: string;
+      /** What the earlier event asked for, to tell a redelivery from a reused eventId. */
+      request: OnboardingRequest;
+      jwtSecretCiphertext: string | null;
+    };
+
 /** A step's stored values after a run changed them (the whole row: it is small). */
 export interface StepWrite {
   name: string;
@@ -101,9 +112,7 @@ export abstract class OnboardingStore {
    * Records events and their onboardings in one transaction; a known eventId changes nothing.
    * Results come back in the order of the inputs (eventIds are distinct).
    */
-  abstract createFromEvents(
-    inputs: NewOnboarding[],
-  ): Promise<{ onboardingId: string; created: boolean }[]>;
+  abstract createFromEvents(inputs: NewOnboarding[]): Promise<RecordedEvent[]>;
   abstract load(id: string): Promise<OnboardingSnapshot | null>;
   abstract list(query: OnboardingListQuery): Promise<OnboardingSnapshot[]>;
 

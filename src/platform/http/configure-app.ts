@@ -1,9 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json } from 'express';
+import { json, NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { MAX_EVENT_BYTES } from '../../onboarding/intake/customer-onboarded.schema';
-import { JsonExceptionFilter } from './http-exception.filter';
+import { bodyParserMessage, errorBody, JsonExceptionFilter } from './http-exception.filter';
 
 /**
  * The HTTP pipeline, shared by main.ts and the tests so both serve the same API: security
@@ -13,6 +13,13 @@ import { JsonExceptionFilter } from './http-exception.filter';
 export function configureHttp(app: INestApplication): void {
   app.use(helmet());
   app.use(json({ limit: MAX_EVENT_BYTES, type: ['application/json', 'application/*+json'] }));
+  // The body parser's own errors, answered here: past this point Nest keeps only their text,
+  // which quotes the body.
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const status = (error as { status?: unknown } | null)?.status;
+    if (typeof status !== 'number' || status < 400 || status >= 500) return next(error);
+    res.status(status).json(errorBody(status, bodyParserMessage(error as { type?: string })));
+  });
   app.useGlobalFilters(new JsonExceptionFilter());
   SwaggerModule.setup(
     'docs',

@@ -19,7 +19,7 @@ export type StepOutcome = 'succeeded' | 'retrying' | 'failed';
  */
 export type CompensationOutcome = 'compensated' | 'retrying' | 'failed';
 export type IngestSource = 'kafka' | 'http';
-export type IngestOutcome = 'created' | 'duplicate' | 'invalid';
+export type IngestOutcome = 'created' | 'duplicate' | 'conflict' | 'invalid';
 
 /** One HTTP attempt against Workato. */
 export interface WorkatoRequestSample {
