@@ -34,7 +34,9 @@ export class AppModule {
             poolSize: config.values.DATABASE_POOL_SIZE,
           }),
           migrationsRun: config.values.RUN_MIGRATIONS,
-          retryAttempts: 10,
+          // Boot has waited for the database already (waitForDatabase): a failure here is not
+          // a database still starting, and ten identical lines would hide the reason.
+          retryAttempts: 2,
           retryDelay: 1000,
         }),
         PersistenceModule,

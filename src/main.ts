@@ -1,7 +1,8 @@
 import 'reflect-metadata';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { bootLogger } from './platform/observability/logging';
+import { bootLogger, QuietFrameworkLogger } from './platform/observability/logging';
 import { AppModule } from './app.module';
 import {
   ConfigError,
@@ -10,42 +11,45 @@ import {
   rateLimitsOf,
 } from './platform/config/config.schema';
 import { configureHttp } from './platform/http/configure-app';
-import { startLocalRuntime } from './platform/local/local-runtime';
+import { LocalRuntime, startLocalRuntime } from './platform/local/local-runtime';
 import { OnboardingRunner } from './onboarding/saga/onboarding.runner';
 import { OnboardingEventsConsumer } from './onboarding/intake/onboarding-events.consumer';
 import { OutboxRelay } from './kafka/outbox.relay';
+import { DEV_SECRETS } from './platform/secrets/dev-secrets';
 
 async function bootstrap(): Promise<void> {
   let values: ConfigValues;
   try {
     values = parseConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`workato-onboarding: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    return fail(error);
   }
   const boot = bootLogger(values);
   for (const warning of rateLimitsOf(values).warnings) boot.warn(warning);
 
-  let runtime;
+  let runtime: LocalRuntime;
   try {
     runtime = await startLocalRuntime(values, (m) => boot.info(m));
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`workato-onboarding: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    return fail(error);
   }
 
-  const app = await NestFactory.create(AppModule.forRoot(runtime.config), {
-    bufferLogs: true,
-    bodyParser: false,
-  });
-  app.useLogger(app.get(PinoLogger));
-  configureHttp(app);
+  let app: INestApplication;
+  try {
+    app = await NestFactory.create(AppModule.forRoot(runtime.config), {
+      bufferLogs: true,
+      bodyParser: false,
+      // A wiring error is reported below, with what was started stopped, instead of an exit.
+      abortOnError: false,
+    });
+    app.useLogger(new QuietFrameworkLogger(app.get(PinoLogger)));
+    configureHttp(app);
+    await app.listen(values.HTTP_PORT, '0.0.0.0');
+  } catch (error) {
+    await runtime.stop();
+    return fail(error);
+  }
+  const started = app;
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
@@ -57,13 +61,13 @@ async function bootstrap(): Promise<void> {
       process.exit(1);
     }, 30_000);
     try {
-      await app.get(OnboardingEventsConsumer).stop();
-      await app.get(OnboardingRunner).stop(15_000);
-      await app
+      await started.get(OnboardingEventsConsumer).stop();
+      await started.get(OnboardingRunner).stop(15_000);
+      await started
         .get(OutboxRelay)
         .flush()
         .catch(() => undefined);
-      await app.close();
+      await started.close();
       await runtime.stop();
     } finally {
       clearTimeout(timer);
@@ -73,18 +77,17 @@ async function bootstrap(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  await app.listen(values.HTTP_PORT, '0.0.0.0');
   const base = `http://localhost:${values.HTTP_PORT}`;
   const banner = [
     '',
-    'workato-onboarding is running',
+    `workato-onboarding is ready on port ${values.HTTP_PORT}`,
     `  REST      ${base}/v1/onboardings`,
     `  OpenAPI   ${base}/docs`,
     `  Health    ${base}/health/ready`,
     `  Metrics   ${base}/metrics`,
     ...runtime.notes.map((n) => `  ${n}`),
     runtime.devToken
-      ? `  Token     ${runtime.devToken}  (operator, development only; kept in ${values.DATA_DIR}/dev-api-token)`
+      ? `  Token     ${runtime.devToken}  (operator, development only; kept in ${DEV_SECRETS.apiToken(values.DATA_DIR)})`
       : '  Token     one of API_TOKENS',
     '',
     'Try:',
@@ -97,9 +100,14 @@ async function bootstrap(): Promise<void> {
   process.stdout.write(banner.join('\n') + '\n');
 }
 
-void bootstrap().catch((error) => {
-  process.stderr.write(
-    `workato-onboarding failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
-  );
+/** One line that says why boot failed, then exit 1. A configuration problem names its variable. */
+function fail(error: unknown): never {
+  const message =
+    error instanceof ConfigError
+      ? error.message
+      : `failed to start: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`workato-onboarding: ${message}\n`);
   process.exit(1);
-});
+}
+
+void bootstrap().catch(fail);

@@ -1,3 +1,4 @@
+import { DEV_SECRETS } from '../platform/secrets/dev-secrets';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
@@ -55,7 +56,7 @@ function say(text = ''): void {
 
 function apiToken(): { token: string; source: TokenSource } {
   if (process.env.API_TOKEN) return { token: process.env.API_TOKEN, source: { kind: 'env' } };
-  const file = resolve(process.env.DATA_DIR ?? './.data', 'dev-api-token');
+  const file = DEV_SECRETS.apiToken(resolve(process.env.DATA_DIR ?? './.data'));
   if (existsSync(file))
     return { token: readFileSync(file, 'utf8').trim(), source: { kind: 'file', file } };
   return { token: '', source: { kind: 'none', file } };

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Kafka, logLevel, LogEntry, Producer } from 'kafkajs';
+import { Kafka, logLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
 import { AppConfig } from '../platform/config/app-config';
 
 /**
@@ -33,7 +33,12 @@ export class KafkaConnection implements OnApplicationShutdown {
   producer(): Promise<Producer> {
     if (!this.kafka) throw new Error('Kafka is not configured');
     this.producerPromise ??= (async () => {
-      const producer = this.kafka!.producer({ idempotent: true, maxInFlightRequests: 1 });
+      const producer = this.kafka!.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // Chosen explicitly, which also keeps kafkajs's notice about its default off the log.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       await producer.connect();
       return producer;
     })().catch((error) => {

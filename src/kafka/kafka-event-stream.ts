@@ -102,7 +102,7 @@ export class KafkaEventStream extends IncomingEventStream {
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.handleBatch(payload, handle),
     });
-    this.logger.log({
+    this.logger.debug({
       msg: 'consuming',
       topic: this.config.values.KAFKA_TOPIC_ONBOARDED,
       groupId: this.config.values.KAFKA_GROUP_ID,

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { ROOT } from '../support/test-infrastructure';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, ROOT, testDatabaseAdminUrl } from '../support/test-infrastructure';
 
 const MAIN = resolve(ROOT, 'dist/src/main.js');
 
@@ -62,5 +64,83 @@ describe('configuration validated at boot', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('API_TOKENS');
     expect(result.stderr).not.toContain('sekret-value');
+  });
+});
+
+describe('a start that fails', () => {
+  let dataDir: string;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'failed-start-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  async function listening(port: number): Promise<boolean> {
+    try {
+      await fetch(`http://127.0.0.1:${port}/__sandbox/config`);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  it('reports every configuration problem, API_TOKENS included, before starting anything', () => {
+    const result = boot({
+      DATA_DIR: dataDir,
+      API_TOKENS: 'admin:sekret-value',
+      SECRETS_ENCRYPTION_KEY: 'k:c2hvcnQ=',
+      WORKATO_BASE_URL: 'https://app.eu.workato.com',
+    });
+    expect(result.status).toBe(1);
+    for (const name of ['API_TOKENS', 'SECRETS_ENCRYPTION_KEY', 'WORKATO_API_TOKEN'])
+      expect(result.stderr).toContain(name);
+    expect(result.stderr).not.toContain('sekret-value');
+    // No embedded Postgres, no secrets written: nothing was started.
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('waits for an unreachable database with one line per attempt, then says why in one line', async () => {
+    const sandboxPort = await freePort();
+    const started = Date.now();
+    const result = boot({
+      DATA_DIR: dataDir,
+      DATABASE_URL: 'postgres://user:pw-not-shown@127.0.0.1:1/none',
+      DATABASE_CONNECT_TIMEOUT_SECONDS: '2',
+      KAFKA_LOCAL_BROKER: 'false',
+      SANDBOX_PORT: String(sandboxPort),
+    });
+    expect(result.status).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      'workato-onboarding: failed to start: Postgres at 127.0.0.1:1 is not reachable after 2 s: ECONNREFUSED',
+    ]);
+    const attempts = result.stdout.split('\n').filter((l) => l.includes('is not reachable'));
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect(attempts.length).toBeLessThanOrEqual(6);
+    expect(result.stdout + result.stderr).not.toMatch(/pw-not-shown|\n\s+at /);
+    expect(await listening(sandboxPort)).toBe(false);
+  });
+
+  it('stops what it started when the service cannot listen', async () => {
+    const sandboxPort = await freePort();
+    const busy = createServer().listen(0, '0.0.0.0');
+    await new Promise((r) => busy.once('listening', r));
+    try {
+      const result = boot({
+        DATA_DIR: dataDir,
+        DATABASE_URL: `${testDatabaseAdminUrl()}`,
+        RUN_MIGRATIONS: 'false',
+        KAFKA_LOCAL_BROKER: 'false',
+        SANDBOX_PORT: String(sandboxPort),
+        HTTP_PORT: String((busy.address() as { port: number }).port),
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^workato-onboarding: failed to start: .*EADDRINUSE/);
+      // The sandbox it had started is gone.
+      expect(await listening(sandboxPort)).toBe(false);
+    } finally {
+      busy.close();
+    }
   });
 });

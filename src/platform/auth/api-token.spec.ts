@@ -1,8 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseConfig } from '../config/config.schema';
-import { DEV_TOKEN_FILE, parseApiTokens, resolveApiTokens, tokenFingerprint } from './api-token';
+import { DEV_SECRETS } from '../secrets/dev-secrets';
+import { parseApiTokens, resolveApiTokens, tokenFingerprint } from './api-token';
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -99,7 +108,7 @@ describe('resolveApiTokens', () => {
           fingerprint: tokenFingerprint(first.devToken!),
         },
       ]);
-      const file = join(dataDir, DEV_TOKEN_FILE);
+      const file = DEV_SECRETS.apiToken(dataDir);
       expect(readFileSync(file, 'utf8').trim()).toBe(first.devToken);
       if (process.platform !== 'win32') expect(statSync(file).mode & 0o777).toBe(0o600);
 
@@ -109,7 +118,8 @@ describe('resolveApiTokens', () => {
   );
 
   it('replaces an unusable token file and tightens a loosened mode', () => {
-    const file = join(dir, DEV_TOKEN_FILE);
+    const file = DEV_SECRETS.apiToken(dir);
+    mkdirSync(DEV_SECRETS.dir(dir), { recursive: true });
     writeFileSync(file, '   \n');
     const replaced = resolveApiTokens(values({}), dir).devToken;
     expect(replaced).toMatch(/^[A-Za-z0-9_-]{43}$/);

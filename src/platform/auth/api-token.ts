@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DEV_SECRETS } from '../secrets/dev-secrets';
 import { ConfigError, ConfigValues } from '../config/config.schema';
 
 export const API_ROLES = ['viewer', 'operator'] as const;
@@ -20,7 +21,6 @@ export interface Principal {
 }
 
 /** The development token's file under DATA_DIR. */
-export const DEV_TOKEN_FILE = 'dev-api-token';
 
 /** First 12 hex characters of sha256(token): enough to tell tokens apart, useless to an attacker. */
 export function tokenFingerprint(token: string): string {
@@ -86,7 +86,7 @@ export function parseApiTokens(value: string): ApiToken[] {
 /**
  * The API tokens the service accepts. API_TOKENS when set. Otherwise production refuses to
  * start, and development and test use one operator token generated on the first start and
- * kept in `<dataDir>/dev-api-token` (mode 0600), so it survives restarts; it is returned as
+ * kept in `<dataDir>/secrets/dev-api-token` (mode 0600), so it survives restarts; it is returned as
  * `devToken` for the start banner.
  */
 export function resolveApiTokens(
@@ -96,7 +96,7 @@ export function resolveApiTokens(
   if (values.API_TOKENS) return { tokens: parseApiTokens(values.API_TOKENS), devToken: null };
   if (values.NODE_ENV === 'production')
     throw new ConfigError(['API_TOKENS: is required when NODE_ENV=production']);
-  const token = loadOrCreateDevToken(resolve(dataDir, DEV_TOKEN_FILE));
+  const token = loadOrCreateDevToken(DEV_SECRETS.apiToken(dataDir));
   return {
     tokens: [{ role: 'operator', token, fingerprint: tokenFingerprint(token) }],
     devToken: token,

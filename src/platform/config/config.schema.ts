@@ -66,6 +66,8 @@ export const configSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   RUN_MIGRATIONS: booleanFlag.default(true),
   DATABASE_POOL_SIZE: positiveInt.default(20),
+  /** How long boot waits for DATABASE_URL to answer (it may be starting next to us). */
+  DATABASE_CONNECT_TIMEOUT_SECONDS: positiveInt.default(60),
   /** Port of the embedded PostgreSQL that `npm start` runs when DATABASE_URL is unset. */
   EMBEDDED_POSTGRES_PORT: port.default(54320),
 

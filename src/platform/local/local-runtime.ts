@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEV_TOKEN_FILE, resolveApiTokens } from '../auth/api-token';
+import { Client } from 'pg';
+import { parseApiTokens, resolveApiTokens } from '../auth/api-token';
+import { DEV_SECRETS, prepareDevSecrets } from '../secrets/dev-secrets';
 import { AppConfig } from '../config/app-config';
 import { parseEncryptionKeys, SecretKeyError } from '../secrets/secret-box';
 import { ConfigError, ConfigValues } from '../config/config.schema';
@@ -27,19 +29,53 @@ type Log = (message: string) => void;
  */
 export async function startLocalRuntime(values: ConfigValues, log: Log): Promise<LocalRuntime> {
   const production = values.NODE_ENV === 'production';
+  const dataDir = resolve(values.DATA_DIR);
+  const useSandbox = !values.WORKATO_BASE_URL && !values.WORKATO_API_TOKEN && !production;
+
+  // Every configuration problem, all at once, before anything is started or written.
+  const problems: string[] = [];
+  if (production)
+    for (const name of [
+      'DATABASE_URL',
+      'SECRETS_ENCRYPTION_KEY',
+      'WORKATO_API_TOKEN',
+      'API_TOKENS',
+    ] as const)
+      if (!values[name]) problems.push(`${name}: is required when NODE_ENV=production`);
+  if (!useSandbox && !production && !values.WORKATO_API_TOKEN)
+    problems.push(
+      'WORKATO_API_TOKEN: is required when talking to a real Workato (WORKATO_BASE_URL)',
+    );
+  collect(
+    problems,
+    () => values.SECRETS_ENCRYPTION_KEY && parseEncryptionKeys(values.SECRETS_ENCRYPTION_KEY),
+  );
+  collect(problems, () => values.API_TOKENS && parseApiTokens(values.API_TOKENS));
+  if (problems.length > 0) throw new ConfigError(problems);
+
   const stops: (() => Promise<void>)[] = [];
   const notes: string[] = [];
-  const dataDir = resolve(values.DATA_DIR);
-
-  if (production) {
-    const missing = (
-      ['DATABASE_URL', 'SECRETS_ENCRYPTION_KEY', 'WORKATO_API_TOKEN', 'API_TOKENS'] as const
-    ).filter((name) => !values[name]);
-    if (missing.length > 0)
-      throw new ConfigError(missing.map((name) => `${name}: is required when NODE_ENV=production`));
-  }
-
   try {
+    let secretsEncryptionKey = values.SECRETS_ENCRYPTION_KEY;
+    let devToken: string | null = null;
+    let apiTokens = values.API_TOKENS ? parseApiTokens(values.API_TOKENS) : [];
+    if (!secretsEncryptionKey || !values.API_TOKENS) {
+      prepareDevSecrets(dataDir);
+      if (!secretsEncryptionKey) {
+        const file = DEV_SECRETS.encryptionKey(dataDir);
+        if (!existsSync(file))
+          writeFileSync(file, `dev:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+        secretsEncryptionKey = readFileSync(file, 'utf8').trim();
+        log(`SECRETS_ENCRYPTION_KEY is unset: using the development key in ${file}`);
+      }
+      if (!values.API_TOKENS) {
+        ({ tokens: apiTokens, devToken } = resolveApiTokens(values, dataDir));
+        log(
+          `API_TOKENS is unset: using the development operator token in ${DEV_SECRETS.apiToken(dataDir)}`,
+        );
+      }
+    }
+
     let databaseUrl = values.DATABASE_URL;
     if (!databaseUrl) {
       log(
@@ -51,6 +87,8 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
       notes.push(
         `Postgres  embedded, 127.0.0.1:${values.EMBEDDED_POSTGRES_PORT} (data in ${resolve(dataDir, 'postgres')})`,
       );
+    } else {
+      await waitForDatabase(databaseUrl, values.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000, log);
     }
 
     let kafkaBrokers: string[] | null = values.KAFKA_BROKERS ?? null;
@@ -82,7 +120,7 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
     let workatoBaseUrl = AppConfig.workatoBaseUrlFor(values);
     let workatoApiToken = values.WORKATO_API_TOKEN ?? '';
     let sandboxUrl: string | null = null;
-    if (!values.WORKATO_BASE_URL && !values.WORKATO_API_TOKEN && !production) {
+    if (useSandbox) {
       const sandbox = await startLocalSandbox({
         port: values.SANDBOX_PORT,
         stateFile: resolve(dataDir, 'workato-sandbox.json'),
@@ -93,34 +131,7 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
       sandboxUrl = sandbox.url;
       notes.push(`Workato   sandbox ${sandbox.url} (control API: ${sandbox.url}/__sandbox/state)`);
     } else {
-      if (!workatoApiToken)
-        throw new ConfigError(['WORKATO_API_TOKEN: is required when talking to a real Workato']);
       notes.push(`Workato   ${workatoBaseUrl}`);
-    }
-
-    let secretsEncryptionKey = values.SECRETS_ENCRYPTION_KEY;
-    if (!secretsEncryptionKey) {
-      const file = resolve(dataDir, 'secrets.key');
-      if (!existsSync(file)) {
-        mkdirSync(dataDir, { recursive: true });
-        writeFileSync(file, `dev:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-      }
-      secretsEncryptionKey = readFileSync(file, 'utf8').trim();
-      log(`SECRETS_ENCRYPTION_KEY is unset: using the development key in ${file}`);
-    }
-
-    try {
-      parseEncryptionKeys(secretsEncryptionKey);
-    } catch (error) {
-      if (error instanceof SecretKeyError) throw new ConfigError([error.message]);
-      throw error;
-    }
-
-    const { tokens: apiTokens, devToken } = resolveApiTokens(values, dataDir);
-    if (devToken) {
-      log(
-        `API_TOKENS is unset: using the development operator token in ${resolve(dataDir, DEV_TOKEN_FILE)}`,
-      );
     }
 
     const config = new AppConfig(values, {
@@ -132,16 +143,78 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
       sandboxUrl,
       apiTokens,
     });
-    return {
-      config,
-      notes,
-      devToken,
-      stop: async () => {
-        for (const stop of stops.reverse()) await stop().catch(() => undefined);
-      },
-    };
+    return { config, notes, devToken, stop: () => stopAll(stops) };
   } catch (error) {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await stopAll(stops);
     throw error;
   }
+}
+
+/** Stops what was started, last started first. */
+async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
+  for (const stop of [...stops].reverse()) await stop().catch(() => undefined);
+  stops.length = 0;
+}
+
+function collect(problems: string[], check: () => unknown): void {
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof ConfigError) problems.push(...error.problems);
+    else if (error instanceof SecretKeyError) problems.push(error.message);
+    else throw error;
+  }
+}
+
+/**
+ * Waits for an external Postgres with backoff (it may be starting next to us), one line per
+ * attempt; gives up after `timeoutMs` with one line that names the host and the reason.
+ */
+export async function waitForDatabase(url: string, timeoutMs: number, log: Log): Promise<void> {
+  const where = (() => {
+    try {
+      const u = new URL(url);
+      return `${u.hostname}:${u.port || 5432}`;
+    } catch {
+      return 'DATABASE_URL';
+    }
+  })();
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      if (attempt > 1) log(`Postgres at ${where} is reachable`);
+      return;
+    } catch (error) {
+      const reason = describeConnectError(error);
+      const elapsed = Date.now() - started;
+      if (elapsed >= timeoutMs)
+        throw new DatabaseUnreachableError(
+          `Postgres at ${where} is not reachable after ${Math.round(elapsed / 1000)} s: ${reason}`,
+        );
+      const delay = Math.min(5000, 500 * 2 ** (attempt - 1), timeoutMs - elapsed);
+      log(
+        `Postgres at ${where} is not reachable (${reason}); trying again in ${(delay / 1000).toFixed(1)} s (attempt ${attempt})`,
+      );
+      await new Promise((r) => setTimeout(r, delay));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
+export class DatabaseUnreachableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+/** The cause in a few words, never the URL (it holds the password). */
+function describeConnectError(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  const text = e?.code ?? String(e?.message ?? error).split('\n')[0];
+  return text.replace(/postgres(ql)?:\/\/\S+/g, '<DATABASE_URL>').slice(0, 200);
 }
