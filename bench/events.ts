@@ -8,21 +8,32 @@ export interface BenchWorkspace {
   /** The path form: E + external id. */
   ref: string;
   projectId: string;
+  /** A magic-link API portal of the workspace, when seeded with one. */
+  portalName?: string;
 }
 
 let nextManagedUser = 800000 + Math.floor(Math.random() * 100000);
 
-/** Seeds `count` managed users with one project each, in one control call per 500. */
+/**
+ * Seeds `count` managed users with one project each (and a magic-link portal with `portal`), in
+ * one control call per 500.
+ */
 export async function seedWorkspaces(
   control: SandboxControl,
   count: number,
+  options: { portal?: boolean } = {},
 ): Promise<BenchWorkspace[]> {
   const all: BenchWorkspace[] = [];
   for (let start = 0; start < count; start += 500) {
     const batch: BenchWorkspace[] = [];
     for (let i = start; i < Math.min(count, start + 500); i++) {
       const id = nextManagedUser++;
-      batch.push({ id, ref: `Ebench-${id}`, projectId: String(id * 10) });
+      batch.push({
+        id,
+        ref: `Ebench-${id}`,
+        projectId: String(id * 10),
+        ...(options.portal ? { portalName: `Portal ${id}` } : {}),
+      });
     }
     const seed: SandboxSeed = {
       managedUsers: batch.map((ws) => ({
@@ -30,7 +41,9 @@ export async function seedWorkspaces(
         externalId: ws.ref.slice(1),
         name: `Bench customer ${ws.id}`,
         projects: [{ id: Number(ws.projectId), name: `Project ${ws.id}` }],
-        portals: [],
+        portals: ws.portalName
+          ? [{ id: ws.id * 10 + 1, name: ws.portalName, kind: 'magic_link' as const }]
+          : [],
       })),
     };
     await control.seed(seed);
@@ -49,13 +62,19 @@ export function unseededWorkspaces(count: number): BenchWorkspace[] {
 
 /**
  * A valid CustomerOnboarded event (token auth, one API key), with names that are distinct per
- * `index` so no two onboardings share a collection or client.
+ * `index` so no two onboardings share a collection or client. With `portal`, the client is
+ * assigned to the workspace's portal by its name (magic link, an email per onboarding).
  */
 export function customerOnboarded(
   runTag: string,
   index: number,
   ws: BenchWorkspace,
+  options: { portal?: boolean } = {},
 ): Record<string, unknown> {
+  const portal =
+    options.portal && ws.portalName
+      ? { portal: { portalName: ws.portalName, email: `dev-${runTag}-${index}@example.com` } }
+      : {};
   return {
     eventId: `bench-${runTag}-${index}`,
     eventType: 'CustomerOnboarded',
@@ -64,7 +83,7 @@ export function customerOnboarded(
     customer: { managedUserId: ws.ref, name: `Bench customer ${index}` },
     projectId: ws.projectId,
     collection: { name: `Bench ${runTag} customer ${index} API` },
-    apiClient: { name: `Bench ${runTag} customer ${index}`, authType: 'token' },
+    apiClient: { name: `Bench ${runTag} customer ${index}`, authType: 'token', ...portal },
     apiKeys: [{ name: 'Production', active: true, ipAllowList: ['8.8.8.8/24'], ipDenyList: [] }],
   };
 }

@@ -48,7 +48,7 @@ export function machineInfo(): MachineInfo {
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
-  if (abs >= 100) return Math.round(value).toLocaleString('en-US');
+  if (Number.isInteger(value) || abs >= 100) return Math.round(value).toLocaleString('en-US');
   if (abs >= 10) return value.toFixed(1);
   return value.toFixed(2);
 }

@@ -3,13 +3,14 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { projectRoot } from '../src/platform/local/project-root';
 import { BenchEnvironment } from './bench-environment';
+import { benchCallsPerOnboarding } from './calls-per-onboarding.bench';
 import { benchClientLimited, benchClientUnlimited } from './client.bench';
 import { benchEndToEnd } from './end-to-end.bench';
 import { benchIngestion } from './ingestion.bench';
 import { now } from './measure';
 import { BenchReport, Figure, machineInfo, renderTable, round2, writeReport } from './report';
 import { benchScale } from './scale';
-import { benchSoak } from './soak.bench';
+import { benchPortalSoak, benchSoak } from './soak.bench';
 import { benchStatusQueries } from './status-queries.bench';
 
 /**
@@ -50,12 +51,18 @@ async function main(): Promise<number> {
     `workato-onboarding bench, BENCH_SCALE=${scale.name}: ${machine.cpus} cpus (${machine.cpuModel}), ` +
       `${Math.round(machine.memoryBytes / 2 ** 30)} GiB, node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`,
   );
-  // BENCH_ONLY=4,5 runs only those benches (by the number before any letter or `@`).
-  const only = process.env.BENCH_ONLY?.split(',')
+  // BENCH_ONLY=4,5 runs only those benches: a number names all its parts (4: 4 and 4b), an id
+  // with its letter (1b, 4b) only that one.
+  const only = (process.env.BENCH_ONLY ?? '')
+    .split(',')
     .map((b) => b.trim())
     .filter((b) => b !== '');
+  const selected = (bench: string) => {
+    const id = bench.split('@')[0];
+    return only.includes(id) || only.includes(/^\d+/.exec(id)?.[0] ?? id);
+  };
   const attempt = async <T>(bench: string, run: () => Promise<T>): Promise<T | null> => {
-    if (only && only.length > 0 && !only.includes(/^\d+/.exec(bench)?.[0] ?? bench)) return null;
+    if (only.length > 0 && !selected(bench)) return null;
     try {
       return await run();
     } catch (error) {
@@ -73,9 +80,9 @@ async function main(): Promise<number> {
 
     const unlimited = await attempt('1a', () => benchClientUnlimited(env, scale, log));
     if (unlimited) figures.push(...unlimited);
-    for (const limit of scale.limitsRps) {
-      const limited = await attempt(`1b@${limit}`, () =>
-        benchClientLimited(env, scale, limit, log),
+    for (const margin of scale.safetyMarginsMs) {
+      const limited = await attempt(`1b@${margin}ms`, () =>
+        benchClientLimited(env, scale, margin, log),
       );
       if (limited) figures.push(...limited);
     }
@@ -107,8 +114,12 @@ async function main(): Promise<number> {
     }
     const soak = await attempt('4', () => benchSoak(env, scale, log));
     if (soak) figures.push(...soak);
+    const portalSoak = await attempt('4b', () => benchPortalSoak(env, scale, log));
+    if (portalSoak) figures.push(...portalSoak);
     const queries = await attempt('5', () => benchStatusQueries(env, scale, log));
     if (queries) figures.push(...queries);
+    const calls = await attempt('6', () => benchCallsPerOnboarding(env, scale, log));
+    if (calls) figures.push(...calls);
   } catch (error) {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     log(`ERROR: ${text}`);
@@ -122,7 +133,7 @@ async function main(): Promise<number> {
     timestamp: new Date().toISOString(),
     command:
       `${scale.name === 'small' ? 'BENCH_SCALE=small ' : ''}` +
-      `${only && only.length > 0 ? `BENCH_ONLY=${only.join(',')} ` : ''}npm run bench`,
+      `${only.length > 0 ? `BENCH_ONLY=${only.join(',')} ` : ''}npm run bench`,
     scale: scale.name,
     machine,
     infrastructure: { ...env.info },

@@ -124,6 +124,13 @@ export class ServiceProcess {
     return this.tail.slice(-count).join('\n');
   }
 
+  /** SIGKILL: no shutdown hook runs, as when a machine dies. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
   /** SIGTERM (the service's graceful shutdown, 30 s at most), then SIGKILL after `graceMs`. */
   async stop(graceMs = 40_000): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.exited;

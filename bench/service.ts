@@ -6,6 +6,7 @@ import { BenchTopics } from './bench-environment';
 
 export interface ServiceSettings {
   databaseUrl: string;
+  /** Empty: no Kafka, HTTP ingestion only. */
   kafkaBrokers: string[];
   topics: BenchTopics;
   workatoBaseUrl: string;
@@ -64,16 +65,19 @@ export const API_TOKENS = `operator:${API_TOKEN}`;
  * serviceEnvironment with the bench's key and token), plus `settings.env`.
  */
 export function benchServiceEnvironment(settings: ServiceSettings): Record<string, string> {
+  const withKafka = settings.kafkaBrokers.length > 0;
   return {
     ...serviceEnvironment({
       databaseUrl: settings.databaseUrl,
       topics: settings.topics,
-      kafkaBrokers: settings.kafkaBrokers,
+      kafkaBrokers: withKafka ? settings.kafkaBrokers : null,
       workatoBaseUrl: settings.workatoBaseUrl,
       workatoApiToken: settings.workatoApiToken,
       secretsEncryptionKey: ENCRYPTION_KEY,
       apiTokens: API_TOKENS,
     }),
+    // No brokers: HTTP ingestion only, rather than main.ts starting a local broker of its own.
+    ...(withKafka ? {} : { KAFKA_LOCAL_BROKER: 'false' }),
     ...settings.env,
   };
 }

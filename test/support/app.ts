@@ -5,6 +5,7 @@ import { parseApiTokens } from '../../src/platform/auth/api-token';
 import { AppConfig } from '../../src/platform/config/app-config';
 import { ConfigValues, parseConfig } from '../../src/platform/config/config.schema';
 import { configureHttp } from '../../src/platform/http/configure-app';
+import { RATE_LIMIT_FAMILIES } from '../../src/workato/rate-limits';
 import { startSandbox, RunningSandbox, SandboxControl } from '../../workato-sandbox/sandbox.server';
 import { createTestDatabase, TestDatabase } from './database';
 import { createTestTopics, TestTopics } from './kafka';
@@ -13,16 +14,9 @@ import { testKafkaBrokers } from './test-infrastructure';
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
 export const VIEWER_TOKEN = 'test-viewer-token-0123456789';
 /** Every rate-limit family far above what a test sends (the sandbox enforces none by default here). */
-export const UNLIMITED_FAMILIES = [
-  'collections',
-  'endpoints',
-  'clients',
-  'portals',
-  'cert_bundles',
-  'access_policies',
-]
-  .map((family) => `${family}:1000000/min`)
-  .join(',');
+export const UNLIMITED_FAMILIES = RATE_LIMIT_FAMILIES.map((family) => `${family}:1000000/min`).join(
+  ',',
+);
 export const TEST_ENCRYPTION_KEY = `test:${Buffer.alloc(32, 7).toString('base64')}`;
 
 export interface TestEnvironment {
@@ -39,7 +33,11 @@ export interface TestEnvironment {
 export interface ServiceParts {
   databaseUrl: string;
   topics: TestTopics;
-  /** Null: no KAFKA_BROKERS (HTTP ingestion only). */
+  /**
+   * Null: no KAFKA_BROKERS. An app in this process then runs without Kafka (HTTP ingestion
+   * only); a service process (main.ts) starts a local broker of its own unless the environment
+   * also has KAFKA_LOCAL_BROKER=false.
+   */
   kafkaBrokers: string[] | null;
   workatoBaseUrl: string;
   workatoApiToken: string;
