@@ -13,7 +13,13 @@ import { seedWorkspaces } from './events';
 import { closedLoop, Log, now, sleep } from './measure';
 import { Figure, figure, formatNumber } from './report';
 import { BenchScale } from './scale';
-import { acceptedRate, rateLimitedContext, receiptGaps, tightestSpanMs } from './workato-traffic';
+import {
+  acceptedRate,
+  rateLimitedContext,
+  receiptGaps,
+  tightestFigure,
+  tightestSpanMs,
+} from './workato-traffic';
 
 /** "Unlimited" for the client's limiter: far above anything the machine can send. */
 const UNLIMITED_RPS = 100_000;
@@ -321,6 +327,15 @@ export async function benchClientLimited(
           baseline: { name: 'configured limit', value: LIMIT_RPS, unit: 'req' },
           target: { description: `<= ${LIMIT_RPS}`, met: overall.peak <= LIMIT_RPS },
           details: { limit: overall },
+        }),
+        tightestFigure({
+          id: '1b',
+          name: label,
+          tightest,
+          limit: LIMIT_RPS,
+          windowMs: 1000,
+          jitterMs: ARRIVAL_JITTER_MS,
+          details: { receiptGaps: gaps, wakeLateness },
         }),
       );
     return figures;

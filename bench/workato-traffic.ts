@@ -1,4 +1,5 @@
 import type { CallRecord } from '../workato-sandbox/sandbox-control.client';
+import { Figure, figure } from './report';
 
 /** The requests the sandbox accepted (not answered 429) in a window, as a rate. */
 export interface AcceptedRate {
@@ -48,9 +49,10 @@ export function ofFamily(family: string): (call: CallRecord) => boolean {
 }
 
 /**
- * The shortest time, by the sandbox's receipt times, that `count` consecutive accepted
- * requests took from first to last (null with fewer). With a limit of N per window W, N + 1
- * requests received less than W + 2j apart (j: the arrival jitter) can be counted in one window.
+ * The shortest time, by the sandbox's receipt times, that `count` consecutive requests took
+ * from first to last (null with fewer): every request sent, accepted or answered 429. With a
+ * limit of N per window W, N + 1 requests received less than W + 2j apart (j: the arrival
+ * jitter) can be counted in one window.
  */
 export function tightestSpanMs(
   calls: readonly CallRecord[],
@@ -58,7 +60,7 @@ export function tightestSpanMs(
   which: (call: CallRecord) => boolean = () => true,
 ): { spanMs: number; at: string } | null {
   const times = calls
-    .filter((c) => !c.rateLimited && !c.dropped && which(c))
+    .filter(which)
     .map((c) => ({ t: Date.parse(c.timestamp), at: c.timestamp }))
     .sort((a, b) => a.t - b.t);
   let best: { spanMs: number; at: string } | null = null;
@@ -91,13 +93,13 @@ export function rateLimitedContext(
     });
 }
 
-/** The gaps (ms) between consecutive accepted requests, by receipt time: the smallest and p1. */
+/** The gaps (ms) between consecutive requests (429s too), by receipt time: the smallest and p1. */
 export function receiptGaps(
   calls: readonly CallRecord[],
   which: (call: CallRecord) => boolean = () => true,
 ): { minMs: number; p1Ms: number; medianMs: number } | null {
   const times = calls
-    .filter((c) => !c.rateLimited && !c.dropped && which(c))
+    .filter(which)
     .map((c) => Date.parse(c.timestamp))
     .sort((a, b) => a - b);
   if (times.length < 2) return null;
@@ -107,4 +109,40 @@ export function receiptGaps(
     .sort((a, b) => a - b);
   const at = (q: number) => gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))];
   return { minMs: gaps[0], p1Ms: at(0.01), medianMs: at(0.5) };
+}
+
+/**
+ * The tightest `limit + 1` requests as a figure: received at least `windowMs + 2 x jitterMs`
+ * apart, no draw of the arrival jitter can put them in one window; closer, only the draws kept
+ * them apart (with no jitter, closer than `windowMs` is a 429 for sure).
+ */
+export function tightestFigure(options: {
+  id: string;
+  name: string;
+  tightest: { spanMs: number; at: string } | null;
+  limit: number;
+  windowMs: number;
+  jitterMs: number;
+  details?: Record<string, unknown>;
+}): Figure {
+  const { limit, windowMs, jitterMs, tightest } = options;
+  const safe = windowMs + 2 * jitterMs;
+  const name = `${options.name}: tightest ${limit + 1} consecutive requests, by receipt time`;
+  if (tightest === null)
+    return figure({
+      id: options.id,
+      name: `${name} (fewer than ${limit + 1} requests: none)`,
+      value: NaN,
+      unit: 'ms',
+      details: options.details,
+    });
+  return figure({
+    id: options.id,
+    name,
+    value: tightest.spanMs,
+    unit: 'ms',
+    baseline: { name: `window + 2 x ${jitterMs} ms jitter`, value: safe, unit: 'ms' },
+    target: { description: `>= ${safe.toLocaleString('en-US')} ms`, met: tightest.spanMs >= safe },
+    details: { at: tightest.at, ...options.details },
+  });
 }
