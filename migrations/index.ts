@@ -3,6 +3,7 @@ import { WorkatoRateLimit1763870000000 } from './1763870000000-workato-rate-limi
 import { OnboardingListIndex1763880000000 } from './1763880000000-onboarding-list-index';
 import { OutboxClaims1763890000000 } from './1763890000000-outbox-claims';
 import { WorkatoRateLimitSlots1764600000000 } from './1764600000000-workato-rate-limit-slots';
+import { WorkatoAccount1764610000000 } from './1764610000000-workato-account';
 
 /** Every migration, in order. TypeORM is given this list explicitly rather than a glob. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   OnboardingListIndex1763880000000,
   OutboxClaims1763890000000,
   WorkatoRateLimitSlots1764600000000,
+  WorkatoAccount1764610000000,
 ];

@@ -8,6 +8,7 @@ import {
   OnboardingSnapshot,
   OnboardingStore,
   OnboardingWrite,
+  RecordedEvent,
   StepWrite,
   TakenCredentials,
 } from '../onboarding/ports/onboarding.store';
@@ -20,7 +21,7 @@ type Row = Record<string, unknown>;
 
 const ONBOARDING_COLUMNS = `o.id, o.event_id, o.managed_user_id, o.customer_name, o.source, o.status,
   o.attempt, o.request, o.jwt_secret_ciphertext, o.error, o.next_run_at, o.deadline_at,
-  o.credentials_retrieved_at, o.created_at, o.updated_at, o.finished_at`;
+  o.credentials_retrieved_at, o.created_at, o.updated_at, o.finished_at, o.workato_account`;
 
 /** An onboarding's steps as one JSON array, so a snapshot is one round trip. */
 const STEPS_JSON = `(SELECT coalesce(json_agg(json_build_object(
@@ -58,9 +59,7 @@ export class OnboardingRepository extends OnboardingStore {
     super();
   }
 
-  async createFromEvents(
-    inputs: NewOnboarding[],
-  ): Promise<{ onboardingId: string; created: boolean }[]> {
+  async createFromEvents(inputs: NewOnboarding[]): Promise<RecordedEvent[]> {
     return this.dataSource.transaction(async (tx) => {
       const rows: unknown[] = [];
       const tuples = inputs.map((input, i) => {
@@ -73,27 +72,29 @@ export class OnboardingRepository extends OnboardingStore {
           JSON.stringify(input.request),
           input.jwtSecretCiphertext,
           input.deadlineAt,
+          input.workatoAccount,
         );
-        const b = i * 8;
-        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, 'RECEIVED', 1, $${b + 6}, $${b + 7}, $${b + 8})`;
+        const b = i * 9;
+        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, 'RECEIVED', 1, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9})`;
       });
       const inserted: Row[] = await tx.query(
         `INSERT INTO onboarding (id, event_id, managed_user_id, customer_name, source, status, attempt,
-           request, jwt_secret_ciphertext, deadline_at)
+           request, jwt_secret_ciphertext, deadline_at, workato_account)
          VALUES ${tuples.join(', ')}
          ON CONFLICT (event_id) DO NOTHING
          RETURNING id`,
         rows,
       );
       const created = new Set(inserted.map((r) => String(r.id)));
-      const existing = new Map<string, string>();
+      const existing = new Map<string, Row>();
       const duplicates = inputs.filter((input) => !created.has(input.id));
       if (duplicates.length > 0) {
         const found: Row[] = await tx.query(
-          `SELECT id, event_id FROM onboarding WHERE event_id = ANY($1)`,
+          `SELECT id, event_id, request, jwt_secret_ciphertext FROM onboarding
+           WHERE event_id = ANY($1)`,
           [duplicates.map((d) => d.request.eventId)],
         );
-        for (const row of found) existing.set(String(row.event_id), String(row.id));
+        for (const row of found) existing.set(String(row.event_id), row);
       }
       const steps: unknown[] = [];
       const stepTuples: string[] = [];
@@ -110,11 +111,16 @@ export class OnboardingRepository extends OnboardingStore {
            VALUES ${stepTuples.join(', ')}`,
           steps,
         );
-      return inputs.map((input) =>
-        created.has(input.id)
-          ? { onboardingId: input.id, created: true }
-          : { onboardingId: existing.get(input.request.eventId)!, created: false },
-      );
+      return inputs.map((input): RecordedEvent => {
+        if (created.has(input.id)) return { onboardingId: input.id, created: true };
+        const row = existing.get(input.request.eventId)!;
+        return {
+          created: false,
+          onboardingId: String(row.id),
+          request: row.request as OnboardingSnapshot['request'],
+          jwtSecretCiphertext: (row.jwt_secret_ciphertext as string | null) ?? null,
+        };
+      });
     });
   }
 
@@ -136,6 +142,7 @@ export class OnboardingRepository extends OnboardingStore {
     if (query.status) where.push(`o.status = ${param(query.status)}`);
     if (query.managedUserId) where.push(`o.managed_user_id = ${param(query.managedUserId)}`);
     if (query.eventId) where.push(`o.event_id = ${param(query.eventId)}`);
+    if (query.workatoAccount) where.push(`o.workato_account = ${param(query.workatoAccount)}`);
     if (query.cursor)
       where.push(
         `(o.created_at, o.id) < (${param(query.cursor.createdAt)}, ${param(query.cursor.id)})`,
@@ -149,24 +156,40 @@ export class OnboardingRepository extends OnboardingStore {
     return rows.map(toSnapshot);
   }
 
+  /**
+   * Leases due onboardings, up to each account's room, fairly: within an account the first due
+   * onboarding of every customer comes before any customer's second, so one customer's backlog
+   * never holds the others back; accounts are claimed side by side, each within its own room.
+   */
   async claimRunnable(
     owner: string,
-    limit: number,
+    rooms: { account: string; room: number }[],
     leaseMs: number,
   ): Promise<OnboardingSnapshot[]> {
-    if (limit <= 0) return [];
+    const open = rooms.filter((r) => r.room > 0);
+    if (open.length === 0) return [];
     const [rows]: [Row[], number] = await this.dataSource.query(
-      `UPDATE onboarding o SET lease_owner = $1,
+      `WITH room AS (SELECT * FROM unnest($3::text[], $4::int[]) AS r(account, room)),
+       due AS (
+         SELECT c.id FROM room, LATERAL (
+           SELECT d.id FROM (
+             SELECT o.id, o.next_run_at,
+               row_number() OVER (PARTITION BY o.managed_user_id ORDER BY o.next_run_at) AS turn
+             FROM onboarding o
+             WHERE o.workato_account = room.account AND o.status = ANY($5)
+               AND o.next_run_at <= clock_timestamp()
+               AND (o.lease_expires_at IS NULL OR o.lease_expires_at < clock_timestamp())
+             ORDER BY o.next_run_at
+             LIMIT 1000) d
+           ORDER BY d.turn, d.next_run_at
+           LIMIT room.room) c)
+       UPDATE onboarding o SET lease_owner = $1,
          lease_expires_at = clock_timestamp() + make_interval(secs => $2::double precision / 1000)
-       WHERE o.id IN (
-         SELECT id FROM onboarding
-         WHERE status = ANY($3) AND next_run_at <= clock_timestamp()
-           AND (lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
-         ORDER BY next_run_at
-         LIMIT $4
+       WHERE o.id IN (SELECT id FROM onboarding WHERE id IN (SELECT id FROM due)
+         AND (lease_expires_at IS NULL OR lease_expires_at < clock_timestamp())
          FOR UPDATE SKIP LOCKED)
        RETURNING ${ONBOARDING_COLUMNS}, ${STEPS_JSON}`,
-      [owner, leaseMs, RUNNABLE_STATUSES, limit],
+      [owner, leaseMs, open.map((r) => r.account), open.map((r) => r.room), RUNNABLE_STATUSES],
     );
     return rows.map(toSnapshot);
   }
@@ -486,6 +509,7 @@ function toSnapshot(row: Row): OnboardingSnapshot {
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
     finishedAt: (row.finished_at as Date | null) ?? null,
+    workatoAccount: String(row.workato_account ?? 'default'),
     steps: ((row.steps as Row[] | null) ?? []).map(toStep),
   };
 }

@@ -27,10 +27,27 @@ export interface WorkatoRequestEvent {
   errorCode?: string;
 }
 
+/** The current token; `refresh` re-reads it (after a 401) and says whether it changed. */
+export interface TokenProvider {
+  current(): string;
+  refresh(): boolean;
+  /** Every token seen so far, to scrub from anything Workato sends back. */
+  known(): readonly string[];
+}
+
+/** Opens after a run of failures of one account, so an outage is not hammered (see circuit.ts). */
+export interface CircuitGate {
+  /** Null when a request may go; else why not. */
+  refusal(): string | null;
+  succeeded(): void;
+  failed(): void;
+}
+
 export interface TransportOptions {
   /** e.g. https://www.workato.com (the account's data center) or the sandbox URL. */
   baseUrl: string;
-  apiToken: string;
+  /** The Embed admin API token, or where to get the current one (a token file is re-read). */
+  apiToken: string | TokenProvider;
   /** Per attempt, headers and body included. Default 20 000 ms; Workato itself cuts at 40 s. */
   timeoutMs?: number;
   rateLimiter: WorkatoRateLimiter;
@@ -41,6 +58,7 @@ export interface TransportOptions {
   retryDeps?: ConstructorParameters<typeof RetryPolicy>[1];
   /** Most connections kept to Workato. Default 16 (the rate limit is the real bound). */
   connections?: number;
+  circuit?: CircuitGate;
 }
 
 /** One request, as the client's endpoint table describes it. */
@@ -70,6 +88,7 @@ class TimeoutMarker extends Error {}
  */
 export class WorkatoTransport {
   private readonly pool: Pool;
+  private readonly token: TokenProvider;
   private readonly basePath: string;
   private readonly timeoutMs: number;
   readonly retryPolicy: RetryPolicy;
@@ -80,6 +99,11 @@ export class WorkatoTransport {
       throw new Error('WorkatoClient: baseUrl must be an http(s) URL');
     }
     if (!options.apiToken) throw new Error('WorkatoClient: apiToken is required');
+    const fixed = options.apiToken;
+    this.token =
+      typeof fixed === 'string'
+        ? { current: () => fixed, refresh: () => false, known: () => [fixed] }
+        : fixed;
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.retryPolicy = new RetryPolicy(options.retry, options.retryDeps);
@@ -127,6 +151,35 @@ export class WorkatoTransport {
   }
 
   private async attempt<T>(spec: RequestSpec<T>, attempt: number): Promise<T> {
+    const refusal = this.options.circuit?.refusal();
+    if (refusal)
+      throw new WorkatoError({
+        code: 'WORKATO_CIRCUIT_OPEN',
+        message: `Workato ${spec.method} ${this.fullPath(spec.path)} not sent: ${refusal}`,
+        status: null,
+        retryable: true,
+        method: spec.method,
+        path: this.fullPath(spec.path),
+      });
+    try {
+      const result = await this.attemptOnce(spec, attempt);
+      this.options.circuit?.succeeded();
+      return result;
+    } catch (error) {
+      // An outage or a storm of 5xx opens the circuit; a refusal of this request alone does not.
+      // A refused token says nothing about the account's health either way.
+      if (error instanceof WorkatoError && (error.status === null || error.status >= 500))
+        this.options.circuit?.failed();
+      else if (error instanceof WorkatoError && error.status !== 401 && error.status !== 403)
+        this.options.circuit?.succeeded();
+      // A refused token may have been rotated in its file: read it again, and try once more.
+      if (error instanceof WorkatoError && error.status === 401 && this.token.refresh())
+        return this.attemptOnce(spec, attempt);
+      throw error;
+    }
+  }
+
+  private async attemptOnce<T>(spec: RequestSpec<T>, attempt: number): Promise<T> {
     const { waitedMs: rateLimitWaitMs } = await this.options.rateLimiter.acquire(spec.family);
     const path = this.fullPath(spec.path);
     const started = performance.now();
@@ -136,7 +189,7 @@ export class WorkatoTransport {
     const timer = setTimeout(() => controller.abort(new TimeoutMarker()), this.timeoutMs);
     try {
       const headers: Record<string, string> = {
-        authorization: `Bearer ${this.options.apiToken}`,
+        authorization: `Bearer ${this.token.current()}`,
         accept: 'application/json',
         'user-agent': 'workato-onboarding',
       };
@@ -285,7 +338,8 @@ export class WorkatoTransport {
 
   /** Workato's message comes from the network; make sure it cannot carry our token. */
   private scrub(error: WorkatoError): WorkatoError {
-    if (!JSON.stringify(error.toJSON()).includes(this.options.apiToken)) return error;
+    const text = JSON.stringify(error.toJSON());
+    if (!this.token.known().some((token) => text.includes(token))) return error;
     let fieldErrors: Record<string, string[]> | undefined;
     if (error.fieldErrors !== undefined) {
       fieldErrors = {};
@@ -308,7 +362,9 @@ export class WorkatoTransport {
   }
 
   private redact(text: string): string {
-    return text.split(this.options.apiToken).join('[REDACTED]');
+    let scrubbed = text;
+    for (const token of this.token.known()) scrubbed = scrubbed.split(token).join('[REDACTED]');
+    return scrubbed;
   }
 }
 

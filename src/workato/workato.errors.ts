@@ -29,6 +29,8 @@ export const WORKATO_ERROR_CODES = [
   'WORKATO_INVALID_RESPONSE',
   /** Rejected by our own validation before anything was sent. */
   'WORKATO_INVALID_REQUEST',
+  /** Not sent: the account's circuit is open after a run of failures (retryable, later). */
+  'WORKATO_CIRCUIT_OPEN',
 ] as const;
 export type WorkatoErrorCode = (typeof WORKATO_ERROR_CODES)[number];
 

@@ -6,6 +6,8 @@ import { parseConfig } from '../platform/config/config.schema';
 import { PostgresRateLimiter, WorkatoRateLimiter } from './rate-limiter';
 import { WorkatoClient } from './workato.client';
 import { WorkatoModule } from './workato.module';
+import { WorkatoAccountRegistry } from './workato-accounts';
+import { WorkatoAccounts } from '../onboarding/ports/workato-workspace.port';
 import { MetricsModule } from '../platform/observability/metrics.module';
 import { PersistenceModule } from '../persistence/persistence.module';
 
@@ -35,7 +37,10 @@ describe('WorkatoModule', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [GlobalsModule, PersistenceModule, MetricsModule.forRoot(), WorkatoModule],
     }).compile();
-    const client = moduleRef.get(WorkatoClient);
+    const accounts = moduleRef.get(WorkatoAccounts) as WorkatoAccountRegistry;
+    expect(accounts.names).toEqual(['default']);
+    expect(accounts.defaultAccount).toBe('default');
+    const client = accounts.client('default');
     expect(client).toBeInstanceOf(WorkatoClient);
     expect(moduleRef.get(WorkatoRateLimiter)).toBeInstanceOf(PostgresRateLimiter);
 

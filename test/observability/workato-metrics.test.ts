@@ -53,20 +53,28 @@ it('counts attempts by status, retries, network errors and rate-limiter waits pe
 
   const text = (await metrics.render()).body;
   expect(text).toContain(
-    'workato_onboarding_workato_requests_total{endpoint="listApiClients",method="GET",status="503"} 1',
+    'workato_onboarding_workato_requests_total{account="default",endpoint="listApiClients",method="GET",status="503"} 1',
   );
   expect(text).toContain(
-    'workato_onboarding_workato_requests_total{endpoint="listApiClients",method="GET",status="200"} 1',
+    'workato_onboarding_workato_requests_total{account="default",endpoint="listApiClients",method="GET",status="200"} 1',
   );
   expect(text).toContain(
-    'workato_onboarding_workato_requests_total{endpoint="listApiPortals",method="GET",status="network_error"} 1',
+    'workato_onboarding_workato_requests_total{account="default",endpoint="listApiPortals",method="GET",status="network_error"} 1',
   );
-  expect(text).toContain('workato_onboarding_workato_retries_total{endpoint="listApiClients"} 1');
-  expect(text).toContain('workato_onboarding_workato_retries_total{endpoint="listApiPortals"} 1');
   expect(text).toContain(
-    'workato_onboarding_workato_request_duration_seconds_count{endpoint="listApiClients",method="GET"} 2',
+    'workato_onboarding_workato_retries_total{account="default",endpoint="listApiClients"} 1',
+  );
+  expect(text).toContain(
+    'workato_onboarding_workato_retries_total{account="default",endpoint="listApiPortals"} 1',
+  );
+  expect(text).toContain(
+    'workato_onboarding_workato_request_duration_seconds_count{account="default",endpoint="listApiClients",method="GET"} 2',
   );
   // Every attempt takes a slot, labelled with its endpoint's rate-limit family.
-  expect(text).toContain('workato_onboarding_rate_limit_wait_seconds_count{bucket="portals"} 2');
-  expect(text).toContain('workato_onboarding_rate_limit_wait_seconds_count{bucket="clients"} 2');
+  expect(text).toContain(
+    'workato_onboarding_rate_limit_wait_seconds_count{account="default",bucket="portals"} 2',
+  );
+  expect(text).toContain(
+    'workato_onboarding_rate_limit_wait_seconds_count{account="default",bucket="clients"} 2',
+  );
 });

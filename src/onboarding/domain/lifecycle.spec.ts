@@ -213,6 +213,50 @@ describe('onboarding lifecycle', () => {
     });
   });
 
+  describe('ACCOUNT_REFUSED', () => {
+    const refused: RecordedError = {
+      code: 'WORKATO_ACCOUNT_REFUSED',
+      message: 'Workato account eu refused the token',
+      retryable: true,
+    };
+
+    it('waits without failing, says why, and restarts the deadline', () => {
+      expect(
+        transition(
+          state('IN_PROGRESS', { deadlineAt: later(-1) }),
+          { type: 'ACCOUNT_REFUSED', at, error: refused, retryInMs: 30_000 },
+          policy,
+        ),
+      ).toEqual({
+        status: 'IN_PROGRESS',
+        next: 'WAIT',
+        error: refused,
+        nextRunAt: later(30_000),
+        deadlineAt: later(60_000),
+      });
+    });
+
+    it('pauses a compensation without counting it as a run or hiding its cause', () => {
+      expect(
+        transition(
+          state('COMPENSATING', { error: terminal }),
+          { type: 'ACCOUNT_REFUSED', at, error: refused, retryInMs: 5000 },
+          policy,
+        ),
+      ).toEqual({ status: 'COMPENSATING', next: 'WAIT', nextRunAt: later(5000) });
+    });
+
+    it('is refused for a finished onboarding', () => {
+      expect(() =>
+        transition(
+          state('COMPLETED'),
+          { type: 'ACCOUNT_REFUSED', at, error: refused, retryInMs: 1 },
+          policy,
+        ),
+      ).toThrow(TransitionRefused);
+    });
+  });
+
   describe('REPLAY_REQUESTED', () => {
     it.each(REPLAYABLE_STATUSES)('reopens a %s onboarding as a new attempt, due now', (status) => {
       expect(

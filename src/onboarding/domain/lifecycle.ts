@@ -55,7 +55,12 @@ export type LifecycleEvent =
   | { type: 'STEPS_SUCCEEDED'; at: Date }
   /** A compensation run ended; `runs` counts compensation runs so far, this one included. */
   | { type: 'COMPENSATION_ENDED'; at: Date; left: CompensationLeftover[]; runs: number }
-  | { type: 'REPLAY_REQUESTED'; at: Date };
+  | { type: 'REPLAY_REQUESTED'; at: Date }
+  /**
+   * The onboarding's Workato account refused its token (401/403): nothing is wrong with the
+   * onboarding. It waits, burning no attempt and no deadline, and is tried again later.
+   */
+  | { type: 'ACCOUNT_REFUSED'; at: Date; error: RecordedError; retryInMs: number };
 
 /** What the saga does after a transition, within the same run. */
 export type NextMove =
@@ -167,6 +172,23 @@ export function transition(
         },
         finishedAt: event.at,
       };
+    }
+
+    case 'ACCOUNT_REFUSED': {
+      const nextRunAt = new Date(event.at.getTime() + event.retryInMs);
+      if (state.status === 'IN_PROGRESS')
+        return {
+          status: 'IN_PROGRESS',
+          next: 'WAIT',
+          error: event.error,
+          nextRunAt,
+          // Time spent waiting for a working token is not the onboarding's to lose.
+          deadlineAt: new Date(event.at.getTime() + policy.deadlineMs),
+        };
+      // While compensating, the error that caused it stays; the wait does not count as a run.
+      if (state.status === 'COMPENSATING')
+        return { status: 'COMPENSATING', next: 'WAIT', nextRunAt };
+      return refuse('it is not running');
     }
 
     case 'REPLAY_REQUESTED':

@@ -45,6 +45,8 @@ export interface OnboardingRequest {
    * directly (false). Absent: ONBOARDING_ADOPT_EXISTING.
    */
   adoptExisting?: boolean;
+  /** The Workato account it is provisioned in (resolved at intake). */
+  workatoAccount?: string;
 }
 
 /** Whether this onboarding looks up and adopts an existing API collection and client. */

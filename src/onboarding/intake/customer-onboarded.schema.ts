@@ -71,7 +71,7 @@ const apiClientSchema = z.strictObject({
   portal: portalSchema.optional(),
 });
 
-const documentSchema = z
+export const documentSchema = z
   .strictObject({
     eventId: z
       .string()
@@ -105,6 +105,11 @@ const documentSchema = z
     apiKeys: z.array(apiKeySchema).max(MAX_API_KEYS).default([]),
     /** Overrides ONBOARDING_ADOPT_EXISTING for this onboarding. */
     adoptExisting: z.boolean({ error: 'must be true or false' }).optional(),
+    /** The Workato account to provision in; absent: the only account, or `default`. */
+    workatoAccount: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be the name of a configured Workato account')
+      .optional(),
   })
   .superRefine((doc, ctx) => {
     const client = doc.apiClient;
@@ -175,8 +180,21 @@ function fail(reason: string, issues: FieldIssue[] = []): ParseResult {
   return { ok: false, reason, issues };
 }
 
-/** Accepts bytes (Kafka), a string, or an already-parsed body (HTTP). */
-export function parseCustomerOnboarded(input: Buffer | string | unknown): ParseResult {
+/** The Workato accounts an event may name, and the one it gets when it names none. */
+export interface AccountChoice {
+  names: readonly string[];
+  defaultAccount: string | null;
+}
+
+/**
+ * Accepts bytes (Kafka), a string, or an already-parsed body (HTTP). With `accounts`, the
+ * event's workatoAccount is resolved (and refused when unknown, or missing where several
+ * accounts leave no default).
+ */
+export function parseCustomerOnboarded(
+  input: Buffer | string | unknown,
+  accounts?: AccountChoice,
+): ParseResult {
   let body: unknown = input;
   if (Buffer.isBuffer(input) || typeof input === 'string') {
     const size = Buffer.isBuffer(input) ? input.length : Buffer.byteLength(input);
@@ -217,6 +235,27 @@ export function parseCustomerOnboarded(input: Buffer | string | unknown): ParseR
     );
   }
   const doc = parsed.data;
+  let workatoAccount = doc.workatoAccount;
+  if (accounts) {
+    const listed = accounts.names.join(', ');
+    if (workatoAccount !== undefined && !accounts.names.includes(workatoAccount)) {
+      const issue = {
+        path: 'workatoAccount',
+        message: `unknown Workato account "${workatoAccount}": this deployment has ${listed}`,
+      };
+      return fail(`invalid CustomerOnboarded event: ${issue.path}: ${issue.message}`, [issue]);
+    }
+    if (workatoAccount === undefined) {
+      if (accounts.defaultAccount === null) {
+        const issue = {
+          path: 'workatoAccount',
+          message: `is required: this deployment has several Workato accounts (${listed}) and none is named default`,
+        };
+        return fail(`invalid CustomerOnboarded event: ${issue.path}: ${issue.message}`, [issue]);
+      }
+      workatoAccount = accounts.defaultAccount;
+    }
+  }
   const { jwt, ...client } = doc.apiClient;
   return {
     ok: true,
@@ -235,6 +274,7 @@ export function parseCustomerOnboarded(input: Buffer | string | unknown): ParseR
       },
       apiKeys: doc.apiKeys,
       ...(doc.adoptExisting !== undefined ? { adoptExisting: doc.adoptExisting } : {}),
+      ...(workatoAccount !== undefined ? { workatoAccount } : {}),
     },
   };
 }

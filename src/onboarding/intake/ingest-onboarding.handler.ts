@@ -11,6 +11,7 @@ import type { OnboardingRequest } from '../domain/onboarding-request';
 import { OnboardingAccepted } from '../saga/onboarding.messages';
 import { OnboardingSaga } from '../saga/onboarding.saga';
 import { NewOnboarding, OnboardingStore, RecordedEvent } from '../ports/onboarding.store';
+import { WorkatoAccounts } from '../ports/workato-workspace.port';
 import { sameRequest } from './same-event';
 
 export interface IngestInput {
@@ -55,6 +56,7 @@ export class IngestOnboardingHandler implements ICommandHandler<
     private readonly eventBus: EventBus,
     private readonly metrics: OnboardingMetrics,
     private readonly tracing: OnboardingTracing,
+    private readonly accounts: WorkatoAccounts,
   ) {}
 
   async execute({ inputs, source }: IngestOnboardingCommand): Promise<IngestResult[]> {
@@ -73,7 +75,7 @@ export class IngestOnboardingHandler implements ICommandHandler<
     const batchSecrets: (string | null)[] = [];
     const positions = new Map<string, number>();
     for (const item of inputs) {
-      const parsed = item.parsed ?? parseCustomerOnboarded(item.input);
+      const parsed = item.parsed ?? parseCustomerOnboarded(item.input, this.accounts);
       if (!parsed.ok) {
         this.metrics.countIngested(source, 'invalid');
         slots.push({
@@ -159,6 +161,7 @@ export class IngestOnboardingHandler implements ICommandHandler<
         : jwtSecret;
     return {
       id,
+      workatoAccount: request.workatoAccount ?? this.accounts.defaultAccount ?? 'default',
       source,
       request,
       steps: this.saga.plan(request),
@@ -180,6 +183,7 @@ export class IngestOnboardingHandler implements ICommandHandler<
       onboardingId,
       eventId: request.eventId,
       managedUserId: request.customer.managedUserId,
+      workatoAccount: request.workatoAccount,
     };
     switch (outcome) {
       case 'created':

@@ -3,7 +3,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import { AppConfig } from '../../platform/config/app-config';
 import { OnboardingMetrics } from '../../platform/observability/onboarding.metrics';
 import { IncomingEventStream, IncomingMessage } from '../ports/event-stream.port';
-import { parseCustomerOnboarded, ParseResult } from './customer-onboarded.schema';
+import { AccountChoice, parseCustomerOnboarded, ParseResult } from './customer-onboarded.schema';
+import { WorkatoAccounts } from '../ports/workato-workspace.port';
 import { DeadLetterProducer } from './dead-letter.producer';
 import { IngestInput, IngestOnboardingCommand } from './ingest-onboarding.handler';
 
@@ -20,6 +21,7 @@ export class OnboardingEventsConsumer implements OnApplicationBootstrap, OnAppli
     private readonly deadLetters: DeadLetterProducer,
     private readonly config: AppConfig,
     private readonly metrics: OnboardingMetrics,
+    private readonly accounts: WorkatoAccounts,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -41,7 +43,7 @@ export class OnboardingEventsConsumer implements OnApplicationBootstrap, OnAppli
     const validMessages: IncomingMessage[] = [];
     const refused: { message: IncomingMessage; reason: string }[] = [];
     for (const message of chunk) {
-      const parsed = parseSafely(message.value);
+      const parsed = parseSafely(message.value, this.accounts);
       if (parsed.ok) {
         valid.push({ input: message.value, parsed });
         validMessages.push(message);
@@ -64,10 +66,10 @@ export class OnboardingEventsConsumer implements OnApplicationBootstrap, OnAppli
 }
 
 /** Whatever the bytes, an answer: a message must never be able to crash the consumer. */
-function parseSafely(value: Buffer | null): ParseResult {
+function parseSafely(value: Buffer | null, accounts: AccountChoice): ParseResult {
   if (!value) return { ok: false, reason: 'empty message (no value)', issues: [] };
   try {
-    return parseCustomerOnboarded(value);
+    return parseCustomerOnboarded(value, accounts);
   } catch (error) {
     return {
       ok: false,

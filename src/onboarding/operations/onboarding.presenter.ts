@@ -12,6 +12,7 @@ export function presentOnboarding(
     status: snapshot.status,
     attempt: snapshot.attempt,
     source: snapshot.source,
+    workatoAccount: snapshot.workatoAccount,
     customer: snapshot.request.customer,
     projectId: snapshot.request.projectId,
     error: snapshot.error,

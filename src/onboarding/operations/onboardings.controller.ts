@@ -39,6 +39,7 @@ const listQuery = z.strictObject({
     .optional(),
   managedUserId: z.string().min(1).max(200).optional(),
   eventId: z.string().min(1).max(200).optional(),
+  workatoAccount: z.string().min(1).max(32).optional(),
   limit: z.coerce
     .number()
     .int()
@@ -137,6 +138,7 @@ export class OnboardingsController {
   @ApiQuery({ name: 'status', required: false, enum: ONBOARDING_STATUSES })
   @ApiQuery({ name: 'managedUserId', required: false })
   @ApiQuery({ name: 'eventId', required: false })
+  @ApiQuery({ name: 'workatoAccount', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   async list(@Query() query: Record<string, unknown>) {
@@ -154,6 +156,7 @@ export class OnboardingsController {
       status: q.status,
       managedUserId: q.managedUserId,
       eventId: q.eventId,
+      workatoAccount: q.workatoAccount,
       limit: q.limit + 1,
       cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
     });

@@ -20,11 +20,14 @@ export interface OnboardingSnapshot {
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
+  /** The Workato account (Embed admin workspace) it is provisioned in. */
+  workatoAccount: string;
   steps: StepState[];
 }
 
 export interface NewOnboarding {
   id: string;
+  workatoAccount: string;
   source: 'kafka' | 'http';
   request: OnboardingRequest;
   steps: PlannedStep[];
@@ -78,6 +81,7 @@ export interface OnboardingListQuery {
   status?: OnboardingStatus;
   managedUserId?: string;
   eventId?: string;
+  workatoAccount?: string;
   limit: number;
   cursor?: { createdAt: Date; id: string };
 }
@@ -116,10 +120,13 @@ export abstract class OnboardingStore {
   abstract load(id: string): Promise<OnboardingSnapshot | null>;
   abstract list(query: OnboardingListQuery): Promise<OnboardingSnapshot[]>;
 
-  /** Leases up to `limit` due onboardings to `owner` (FOR UPDATE SKIP LOCKED), with their steps. */
+  /**
+   * Leases due onboardings to `owner` (FOR UPDATE SKIP LOCKED), with their steps: for each
+   * account at most its `room`, fairly across its customers.
+   */
   abstract claimRunnable(
     owner: string,
-    limit: number,
+    rooms: { account: string; room: number }[],
     leaseMs: number,
   ): Promise<OnboardingSnapshot[]>;
   abstract renewLeases(owner: string, ids: string[], leaseMs: number): Promise<string[]>;

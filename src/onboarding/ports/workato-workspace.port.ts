@@ -90,3 +90,34 @@ export abstract class WorkatoWorkspace {
   ): Promise<WorkspaceApiKey>;
   abstract deleteApiKey(managedUserId: string, clientId: string, keyId: string): Promise<boolean>;
 }
+
+/** How a Workato account is doing, as operators see it. */
+export interface WorkatoAccountStatus {
+  name: string;
+  state: 'ok' | 'unauthorized' | 'failing';
+  /** Why it is not ok, for an operator (never a token). */
+  reason?: string;
+  since?: string;
+}
+
+/**
+ * The Workato accounts (Embed admin workspaces, one per data center or purpose) this
+ * deployment talks to, each with its own token, quota and health.
+ */
+export abstract class WorkatoAccounts {
+  abstract readonly names: readonly string[];
+  /** The account an event that names none goes to; null when it must name one. */
+  abstract readonly defaultAccount: string | null;
+  abstract workspace(account: string): WorkatoWorkspace;
+  /**
+   * Whether runs of this account may start now: `run`; `wait` while its token is refused or
+   * its circuit is open; `probe` (one run, to find out) once every
+   * WORKATO_ACCOUNT_RECHECK_SECONDS while its token is refused.
+   */
+  abstract admission(account: string): 'run' | 'probe' | 'wait';
+  /** A run was started as the account's probe: the next one waits a recheck interval. */
+  abstract probing(account: string): void;
+  /** Workato refused the account's token (401/403): it waits, it does not fail. */
+  abstract refused(account: string, reason: string): void;
+  abstract statuses(): WorkatoAccountStatus[];
+}

@@ -4,7 +4,9 @@ import { OnboardingTracing } from '../../platform/observability/onboarding.traci
 import type { CompensationLeftover, NextMove } from '../domain/lifecycle';
 import { compensationOrder, undoPlan } from '../domain/steps';
 import { OnboardingCompletion } from './complete';
-import { toRecordedError } from './failures';
+import { accountRefusedError, isAccountRefusal, toRecordedError } from './failures';
+import { WorkatoAccounts } from '../ports/workato-workspace.port';
+import { AppConfig } from '../../platform/config/app-config';
 import type { OnboardingRun } from './onboarding-run';
 import { OnboardingSaga } from './onboarding.saga';
 
@@ -23,7 +25,13 @@ export class OnboardingCompensation {
     private readonly completion: OnboardingCompletion,
     private readonly metrics: OnboardingMetrics,
     private readonly tracing: OnboardingTracing,
-  ) {}
+    private readonly accounts: WorkatoAccounts,
+    config: AppConfig,
+  ) {
+    this.recheckMs = config.values.WORKATO_ACCOUNT_RECHECK_SECONDS * 1000;
+  }
+
+  private readonly recheckMs: number;
 
   async compensate(run: OnboardingRun): Promise<NextMove> {
     return this.tracing.inStep(run.ref, 'compensate', async () => {
@@ -46,6 +54,7 @@ export class OnboardingCompensation {
             finishedAt: new Date(),
           });
         } catch (error) {
+          if (isAccountRefusal(error)) return this.waitForAccount(run, step.name);
           const recorded = toRecordedError(error, step.name);
           left.push({ step: step.name, workatoId: step.workatoId, error: recorded });
           run.updateStep(step.name, {
@@ -80,5 +89,21 @@ export class OnboardingCompensation {
       }
       return next;
     });
+  }
+
+  /** The account refused its token: the compensation waits, the run not counted. */
+  private async waitForAccount(run: OnboardingRun, stepName: string): Promise<NextMove> {
+    const account = run.onboarding.workatoAccount;
+    const error = accountRefusedError(account, stepName);
+    this.accounts.refused(account, error.message);
+    run.updateStep(stepName, { lastError: error });
+    const next = run.on({
+      type: 'ACCOUNT_REFUSED',
+      at: new Date(),
+      error,
+      retryInMs: this.recheckMs,
+    });
+    await run.commit({ releaseLease: true });
+    return next;
   }
 }

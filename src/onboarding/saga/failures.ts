@@ -18,3 +18,28 @@ export function toRecordedError(error: unknown, step?: string): RecordedError {
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'INTERNAL_ERROR', message: message.slice(0, 500), retryable: true, step, at };
 }
+
+/**
+ * Workato refused the account's token (401): the account waits, the onboarding is not at
+ * fault. A 403 is not this: it refuses one request (a project or managed user the token may not
+ * touch) while the token works, so pausing the whole account would never end; that request's
+ * step fails for good instead.
+ */
+export function isAccountRefusal(error: unknown): boolean {
+  return error instanceof WorkspaceCallError && error.recorded.httpStatus === 401;
+}
+
+/** What an onboarding says while its account refuses the token. */
+export function accountRefusedError(account: string, step?: string): RecordedError {
+  return {
+    code: 'WORKATO_ACCOUNT_REFUSED',
+    message:
+      `Workato account ${account} refused the token (HTTP 401): after a data-center move, ` +
+      'set its region; after a token rotation, put the new token in its token file. ' +
+      'The onboarding waits and goes on by itself once the token is accepted.',
+    retryable: true,
+    httpStatus: 401,
+    step,
+    at: new Date().toISOString(),
+  };
+}

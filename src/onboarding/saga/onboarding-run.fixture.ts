@@ -13,7 +13,7 @@ import type {
   OnboardingStore,
   OnboardingWrite,
 } from '../ports/onboarding.store';
-import type { WorkatoWorkspace } from '../ports/workato-workspace.port';
+import type { WorkatoAccounts, WorkatoWorkspace } from '../ports/workato-workspace.port';
 import { OnboardingRun } from './onboarding-run';
 
 export const REQUEST: OnboardingRequest = {
@@ -90,6 +90,7 @@ export function runOf(
     createdAt: now,
     updatedAt: now,
     finishedAt: null,
+    workatoAccount: 'default',
     steps,
     ...overrides,
   };
@@ -127,4 +128,17 @@ export function configOf(env: Record<string, string> = {}): AppConfig {
     sandboxUrl: null,
     apiTokens: [],
   });
+}
+
+/** One account, `default`, over a workspace mock. */
+export function accountsOf(workspace: WorkatoWorkspace): WorkatoAccounts {
+  return {
+    names: ['default'],
+    defaultAccount: 'default',
+    workspace: () => workspace,
+    admission: () => 'run',
+    probing: jest.fn(),
+    refused: jest.fn(),
+    statuses: () => [],
+  } as unknown as WorkatoAccounts;
 }

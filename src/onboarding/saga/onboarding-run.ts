@@ -71,11 +71,17 @@ export class OnboardingRun {
   }
 
   /** The ids every log line and span of this onboarding carries. */
-  get ref(): { onboardingId: string; eventId: string; managedUserId: string } {
+  get ref(): {
+    onboardingId: string;
+    eventId: string;
+    managedUserId: string;
+    workatoAccount: string;
+  } {
     return {
       onboardingId: this.onboarding.id,
       eventId: this.onboarding.eventId,
       managedUserId: this.onboarding.managedUserId,
+      workatoAccount: this.onboarding.workatoAccount,
     };
   }
 

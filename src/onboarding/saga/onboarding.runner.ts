@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { CommandBus, EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import { AppConfig } from '../../platform/config/app-config';
 import { OnboardingSnapshot, OnboardingStore } from '../ports/onboarding.store';
+import { WorkatoAccounts } from '../ports/workato-workspace.port';
 import { InstanceIdentity } from './instance-identity';
 import { OnboardingAccepted, RunOnboardingCommand } from './onboarding.messages';
 
@@ -16,8 +17,8 @@ const POLL_MS = 500;
 @Injectable()
 export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OnboardingRunner');
-  /** Onboardings running now. */
-  private readonly inFlight = new Set<string>();
+  /** Onboardings running now, with their Workato account. */
+  private readonly inFlight = new Map<string, string>();
   /** Onboardings claimed ahead, leased to this instance, to start as soon as a run ends. */
   private ready: OnboardingSnapshot[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -41,6 +42,7 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
     private readonly commandBus: CommandBus,
     private readonly identity: InstanceIdentity,
     private readonly config: AppConfig,
+    private readonly accounts: WorkatoAccounts,
   ) {
     this.leaseMs = config.values.ONBOARDING_LEASE_SECONDS * 1000;
     this.concurrency = config.values.ONBOARDING_CONCURRENCY;
@@ -79,7 +81,7 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
     while (this.inFlight.size > 0 && Date.now() < deadline) await sleep(50);
     if (this.renewTimer) clearInterval(this.renewTimer);
     await Promise.all(
-      [...this.inFlight].map((id) =>
+      [...this.inFlight.keys()].map((id) =>
         this.store.releaseLease(this.identity.id, id).catch(() => undefined),
       ),
     );
@@ -90,7 +92,7 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
   wake(now = false): void {
     if (!this.started || this.stopping) return;
     this.startReady();
-    const room = this.room();
+    const room = this.rooms().reduce((sum, r) => sum + r.room, 0);
     if (room <= 0 || (!now && room < this.claimBatch)) return;
     if (this.polling) {
       this.wakeRequested = true;
@@ -104,14 +106,17 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
     try {
       do {
         this.wakeRequested = false;
-        const room = this.room();
+        const rooms = this.rooms();
+        const room = rooms.reduce((sum, r) => sum + r.room, 0);
         if (room <= 0 || this.stopping) break;
-        const claimed = await this.store.claimRunnable(this.identity.id, room, this.leaseMs);
+        const claimed = await this.store.claimRunnable(this.identity.id, rooms, this.leaseMs);
         if (this.stopping) {
           for (const o of claimed)
             await this.store.releaseLease(this.identity.id, o.id).catch(() => undefined);
           break;
         }
+        for (const account of new Set(claimed.map((o) => o.workatoAccount)))
+          if (this.accounts.admission(account) === 'probe') this.accounts.probing(account);
         this.ready.push(...claimed);
         this.startReady();
         if (claimed.length === room) this.wakeRequested = true;
@@ -123,19 +128,50 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  /** Onboardings this instance may still claim: its slots and the claimed-ahead queue. */
-  private room(): number {
-    return this.concurrency + this.claimBatch - this.inFlight.size - this.ready.length;
+  /**
+   * What this instance may still claim, per Workato account: each account has its own
+   * ONBOARDING_CONCURRENCY slots (and claimed-ahead queue), so an account at its rate limit, or
+   * one whose token is refused, never holds another's onboardings back.
+   */
+  private rooms(): { account: string; room: number }[] {
+    return this.accounts.names.map((account) => {
+      const admission = this.accounts.admission(account);
+      const held = this.held(account);
+      const room =
+        admission === 'wait'
+          ? 0
+          : admission === 'probe'
+            ? Math.min(1, this.concurrency - held)
+            : this.concurrency + this.claimBatch - held;
+      return { account, room: Math.max(0, room) };
+    });
+  }
+
+  private held(account: string): number {
+    let n = 0;
+    for (const a of this.inFlight.values()) if (a === account) n++;
+    for (const o of this.ready) if (o.workatoAccount === account) n++;
+    return n;
+  }
+
+  private running(account: string): number {
+    let n = 0;
+    for (const a of this.inFlight.values()) if (a === account) n++;
+    return n;
   }
 
   private startReady(): void {
-    while (this.inFlight.size < this.concurrency && this.ready.length > 0 && !this.stopping)
-      this.dispatch(this.ready.shift()!);
+    if (this.stopping) return;
+    this.ready = this.ready.filter((onboarding) => {
+      if (this.running(onboarding.workatoAccount) >= this.concurrency) return true;
+      this.dispatch(onboarding);
+      return false;
+    });
   }
 
   private dispatch(onboarding: OnboardingSnapshot): void {
     const id = onboarding.id;
-    this.inFlight.add(id);
+    this.inFlight.set(id, onboarding.workatoAccount);
     this.commandBus
       .execute(new RunOnboardingCommand(onboarding))
       .catch((error: unknown) =>
@@ -150,7 +186,7 @@ export class OnboardingRunner implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async renewLeases(): Promise<void> {
-    const ids = [...this.inFlight, ...this.ready.map((o) => o.id)];
+    const ids = [...this.inFlight.keys(), ...this.ready.map((o) => o.id)];
     if (ids.length === 0) return;
     try {
       // A lease that is not renewed here was lost or has just been handed back by its run; a

@@ -9,10 +9,11 @@ import { SECRET_CONTEXT } from '../../platform/secrets/secret-context';
 import { NextMove, TransitionRefused } from '../domain/lifecycle';
 import { runOrder, StepState } from '../domain/steps';
 import { LeaseLostError, OnboardingStore } from '../ports/onboarding.store';
+import { WorkatoAccounts } from '../ports/workato-workspace.port';
 import { OnboardingCompensation } from './compensate';
 import { OnboardingCompletion } from './complete';
 import { provisionOnce } from './exactly-once';
-import { toRecordedError } from './failures';
+import { accountRefusedError, isAccountRefusal, toRecordedError } from './failures';
 import { InstanceIdentity } from './instance-identity';
 import { lifecyclePolicy } from './lifecycle-policy';
 import { RunOnboardingCommand } from './onboarding.messages';
@@ -28,6 +29,7 @@ import { OnboardingSaga } from './onboarding.saga';
 export class OnboardingStepRunner implements ICommandHandler<RunOnboardingCommand> {
   private readonly logger = new Logger('Onboarding');
   private readonly policy;
+  private readonly recheckMs: number;
 
   constructor(
     private readonly store: OnboardingStore,
@@ -38,9 +40,11 @@ export class OnboardingStepRunner implements ICommandHandler<RunOnboardingComman
     private readonly secrets: SecretBox,
     private readonly metrics: OnboardingMetrics,
     private readonly tracing: OnboardingTracing,
+    private readonly accounts: WorkatoAccounts,
     config: AppConfig,
   ) {
     this.policy = lifecyclePolicy(config.values.ONBOARDING_DEADLINE_SECONDS);
+    this.recheckMs = config.values.WORKATO_ACCOUNT_RECHECK_SECONDS * 1000;
   }
 
   async execute({ onboarding }: RunOnboardingCommand): Promise<void> {
@@ -115,6 +119,7 @@ export class OnboardingStepRunner implements ICommandHandler<RunOnboardingComman
       return 'RUN_STEPS';
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
+      if (isAccountRefusal(error)) return this.waitForAccount(run, step);
       const recorded = toRecordedError(error, step.name);
       run.updateStep(step.name, {
         status: recorded.retryable ? 'PENDING' : 'FAILED',
@@ -138,5 +143,25 @@ export class OnboardingStepRunner implements ICommandHandler<RunOnboardingComman
       }
       return next;
     }
+  }
+
+  /** The account refused its token: the onboarding waits, its attempt not counted. */
+  private async waitForAccount(run: OnboardingRun, step: StepState): Promise<NextMove> {
+    const account = run.onboarding.workatoAccount;
+    const error = accountRefusedError(account, step.name);
+    this.accounts.refused(account, error.message);
+    run.updateStep(step.name, {
+      status: 'PENDING',
+      lastError: error,
+      attempts: Math.max(0, step.attempts - 1),
+    });
+    const next = run.on({
+      type: 'ACCOUNT_REFUSED',
+      at: new Date(),
+      error,
+      retryInMs: this.recheckMs,
+    });
+    await run.commit({ releaseLease: true });
+    return next;
   }
 }

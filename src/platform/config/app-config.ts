@@ -1,4 +1,5 @@
 import type { ApiToken } from '../auth/api-token';
+import type { WorkatoAccountSpec } from '../../workato/accounts.config';
 import { ConfigValues, WORKATO_REGIONS } from './config.schema';
 
 /**
@@ -20,6 +21,8 @@ export class AppConfig {
       sandboxUrl: string | null;
       /** Who may call the REST API (API_TOKENS, or the development token). */
       apiTokens: ApiToken[];
+      /** Accounts the local runtime made (its sandboxes), in place of the configured ones. */
+      workatoAccounts?: WorkatoAccountSpec[];
     },
   ) {}
 

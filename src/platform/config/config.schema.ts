@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import {
+  parseWorkatoAccounts,
+  WORKATO_REGIONS,
+  WorkatoRegion,
+} from '../../workato/accounts.config';
 import { parseRateLimits, PUBLISHED_RATE_LIMITS, RateLimits } from '../../workato/rate-limits';
 
 /**
@@ -43,17 +48,8 @@ const brokerList = z
     message: 'must be a comma-separated list of host:port',
   });
 
-export const WORKATO_REGIONS = {
-  us: 'https://www.workato.com',
-  eu: 'https://app.eu.workato.com',
-  jp: 'https://app.jp.workato.com',
-  sg: 'https://app.sg.workato.com',
-  au: 'https://app.au.workato.com',
-  il: 'https://app.il.workato.com',
-  kr: 'https://app.kr.workato.com',
-  trial: 'https://app.trial.workato.com',
-} as const;
-export type WorkatoRegion = keyof typeof WORKATO_REGIONS;
+export { WORKATO_REGIONS } from '../../workato/accounts.config';
+export type { WorkatoRegion } from '../../workato/accounts.config';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -87,6 +83,21 @@ export const configSchema = z.object({
     .enum(Object.keys(WORKATO_REGIONS) as [WorkatoRegion, ...WorkatoRegion[]])
     .default('us'),
   WORKATO_BASE_URL: httpUrl.optional(),
+  /**
+   * Several Workato accounts (data centers, trial/staging): a JSON array of
+   * {name, region|baseUrl, token|tokenFile, rateLimitRps?, rateLimits?}. Unset: one account,
+   * `default`, from WORKATO_REGION / WORKATO_BASE_URL / WORKATO_API_TOKEN and the limits.
+   */
+  WORKATO_ACCOUNTS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      for (const problem of parseWorkatoAccounts(value, PUBLISHED_RATE_LIMITS).problems)
+        ctx.addIssue({ code: 'custom', message: problem.replace(/^WORKATO_ACCOUNTS:?\s*/, '') });
+    }),
+  /** How often an account whose token was refused is tried again. */
+  WORKATO_ACCOUNT_RECHECK_SECONDS: positiveInt.default(30),
   WORKATO_API_TOKEN: z.string().min(1).optional(),
   WORKATO_RATE_LIMIT_RPS: z.coerce.number().positive('must be a positive number').default(10),
   /** Per-family limits per minute, e.g. `portals:60/min,clients:1000/min`; unset ones are Workato's. */

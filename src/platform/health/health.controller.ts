@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.decorators';
 import { KafkaConnection } from '../../kafka/kafka-connection';
 import { IncomingEventStream } from '../../onboarding/ports/event-stream.port';
+import { WorkatoAccounts } from '../../onboarding/ports/workato-workspace.port';
 
 @Public()
 @ApiTags('health')
@@ -22,6 +23,7 @@ export class HealthController {
     private readonly dataSource: DataSource,
     private readonly kafka: KafkaConnection,
     private readonly stream: IncomingEventStream,
+    private readonly accounts: WorkatoAccounts,
   ) {}
 
   /** The process is up and serving HTTP. */
@@ -40,6 +42,17 @@ export class HealthController {
         const indicator = this.indicators.check('migrations');
         const pending = await this.dataSource.showMigrations();
         return pending ? indicator.down({ message: 'migrations are pending' }) : indicator.up();
+      },
+      async () => {
+        // Reported, not failed on: an account whose token Workato refuses waits for its token,
+        // while the service goes on for the others (and restarting it would not help).
+        const indicator = this.indicators.check('workato');
+        const accounts = Object.fromEntries(
+          this.accounts
+            .statuses()
+            .map((a) => [a.name, a.state === 'ok' ? 'ok' : `${a.state}: ${a.reason}`]),
+        );
+        return indicator.up({ accounts });
       },
       async () => {
         const indicator = this.indicators.check('kafka');

@@ -6,7 +6,8 @@ import { parseApiTokens, resolveApiTokens } from '../auth/api-token';
 import { DEV_SECRETS, prepareDevSecrets } from '../secrets/dev-secrets';
 import { AppConfig } from '../config/app-config';
 import { parseEncryptionKeys, SecretKeyError } from '../secrets/secret-box';
-import { ConfigError, ConfigValues } from '../config/config.schema';
+import { ConfigError, ConfigValues, rateLimitsOf } from '../config/config.schema';
+import { parseWorkatoAccounts, WorkatoAccountSpec } from '../../workato/accounts.config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { javaMajorVersion, startLocalKafka } from './local-kafka';
 import { startLocalSandbox } from './local-sandbox';
@@ -30,7 +31,11 @@ type Log = (message: string) => void;
 export async function startLocalRuntime(values: ConfigValues, log: Log): Promise<LocalRuntime> {
   const production = values.NODE_ENV === 'production';
   const dataDir = resolve(values.DATA_DIR);
-  const useSandbox = !values.WORKATO_BASE_URL && !values.WORKATO_API_TOKEN && !production;
+  const useSandbox =
+    !values.WORKATO_BASE_URL &&
+    !values.WORKATO_API_TOKEN &&
+    !values.WORKATO_ACCOUNTS &&
+    !production;
 
   // Every configuration problem, all at once, before anything is started or written.
   const problems: string[] = [];
@@ -41,8 +46,9 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
       'WORKATO_API_TOKEN',
       'API_TOKENS',
     ] as const)
-      if (!values[name]) problems.push(`${name}: is required when NODE_ENV=production`);
-  if (!useSandbox && !production && !values.WORKATO_API_TOKEN)
+      if (!values[name] && !(name === 'WORKATO_API_TOKEN' && values.WORKATO_ACCOUNTS))
+        problems.push(`${name}: is required when NODE_ENV=production`);
+  if (!useSandbox && !production && !values.WORKATO_API_TOKEN && !values.WORKATO_ACCOUNTS)
     problems.push(
       'WORKATO_API_TOKEN: is required when talking to a real Workato (WORKATO_BASE_URL)',
     );
@@ -51,6 +57,20 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
     () => values.SECRETS_ENCRYPTION_KEY && parseEncryptionKeys(values.SECRETS_ENCRYPTION_KEY),
   );
   collect(problems, () => values.API_TOKENS && parseApiTokens(values.API_TOKENS));
+  if (values.WORKATO_ACCOUNTS)
+    parseWorkatoAccounts(values.WORKATO_ACCOUNTS, rateLimitsOf(values).limits).accounts.forEach(
+      (account, index) => {
+        if (!account.tokenFile) return;
+        try {
+          if (!readFileSync(account.tokenFile, 'utf8').trim())
+            problems.push(`WORKATO_ACCOUNTS[${index}].tokenFile: ${account.tokenFile} is empty`);
+        } catch (error) {
+          problems.push(
+            `WORKATO_ACCOUNTS[${index}].tokenFile: cannot read ${account.tokenFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+          );
+        }
+      },
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const stops: (() => Promise<void>)[] = [];
@@ -120,16 +140,32 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
     let workatoBaseUrl = AppConfig.workatoBaseUrlFor(values);
     let workatoApiToken = values.WORKATO_API_TOKEN ?? '';
     let sandboxUrl: string | null = null;
+    let workatoAccounts: WorkatoAccountSpec[] | undefined;
     if (useSandbox) {
       const sandbox = await startLocalSandbox({
         port: values.SANDBOX_PORT,
-        stateFile: resolve(dataDir, 'workato-sandbox.json'),
+        stateDir: resolve(dataDir, 'workato-sandbox'),
       });
       stops.push(sandbox.stop);
-      workatoBaseUrl = sandbox.url;
-      workatoApiToken = sandbox.token;
-      sandboxUrl = sandbox.url;
-      notes.push(`Workato   sandbox ${sandbox.url} (control API: ${sandbox.url}/__sandbox/state)`);
+      const [first] = sandbox.accounts;
+      workatoBaseUrl = first.url;
+      workatoApiToken = first.token;
+      sandboxUrl = first.url;
+      // Two accounts, as a partner with customers in two data centers has: events go to
+      // `default` unless they name `"workatoAccount": "eu"`.
+      const { limits } = rateLimitsOf(values);
+      workatoAccounts = sandbox.accounts.map((a) => ({
+        name: a.name,
+        baseUrl: a.url,
+        token: a.token,
+        limits,
+      }));
+      for (const a of sandbox.accounts)
+        notes.push(`Workato   ${a.name}: sandbox ${a.url} (control API: ${a.url}/__sandbox/state)`);
+    } else if (values.WORKATO_ACCOUNTS) {
+      for (const a of parseWorkatoAccounts(values.WORKATO_ACCOUNTS, rateLimitsOf(values).limits)
+        .accounts)
+        notes.push(`Workato   ${a.name}: ${a.baseUrl}`);
     } else {
       notes.push(`Workato   ${workatoBaseUrl}`);
     }
@@ -142,6 +178,7 @@ export async function startLocalRuntime(values: ConfigValues, log: Log): Promise
       secretsEncryptionKey,
       sandboxUrl,
       apiTokens,
+      ...(workatoAccounts ? { workatoAccounts } : {}),
     });
     return { config, notes, devToken, stop: () => stopAll(stops) };
   } catch (error) {

@@ -3,9 +3,15 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { projectRoot } from './project-root';
 
-export interface LocalSandbox {
+export interface LocalSandboxAccount {
+  /** The Workato account's name in the service. */
+  name: string;
   url: string;
   token: string;
+}
+
+export interface LocalSandbox {
+  accounts: LocalSandboxAccount[];
   stop(): Promise<void>;
 }
 
@@ -22,9 +28,10 @@ export function sandboxEntryPoint(): string {
  * dies (SANDBOX_PARENT_PID).
  */
 export async function startLocalSandbox(options: {
+  /** One account per data center: `default` (a US workspace) on `port`, `eu` on port + 1. */
   port: number;
-  /** Where the sandbox keeps its workspaces, so a restart never reuses a Workato id. */
-  stateFile: string;
+  /** Where the sandbox keeps its workspaces (one file per account), so a restart never reuses a Workato id. */
+  stateDir: string;
   env?: Record<string, string>;
 }): Promise<LocalSandbox> {
   const entry = sandboxEntryPoint();
@@ -32,39 +39,47 @@ export async function startLocalSandbox(options: {
     throw new Error(
       `the Workato sandbox is not in this build (${entry} is missing): set WORKATO_BASE_URL and WORKATO_API_TOKEN to use a real Workato`,
     );
-  const token = 'sandbox-token';
+  const accounts: LocalSandboxAccount[] = [
+    { name: 'default', url: `http://127.0.0.1:${options.port}`, token: 'sandbox-token' },
+    { name: 'eu', url: `http://127.0.0.1:${options.port + 1}`, token: 'sandbox-eu-token' },
+  ];
   const child = spawn(process.execPath, [entry], {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       PATH: process.env.PATH ?? '',
-      SANDBOX_PORT: String(options.port),
-      SANDBOX_TOKEN: token,
+      SANDBOX_ACCOUNTS: JSON.stringify(
+        accounts.map((a) => ({ name: a.name, port: Number(new URL(a.url).port), token: a.token })),
+      ),
       // Workato's published limits, strictly (the sandbox's default): a partner meets rate
       // limiting here as Workato will show it.
       SANDBOX_PARENT_PID: String(process.pid),
-      SANDBOX_STATE_FILE: options.stateFile,
+      SANDBOX_STATE_DIR: options.stateDir,
       ...options.env,
     },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const url = `http://127.0.0.1:${options.port}`;
 
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null)
       throw new Error(`the Workato sandbox exited with ${child.exitCode}: ${stderr.trim()}`);
-    try {
-      const res = await fetch(`${url}/__sandbox/config`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
+    const up = await Promise.all(
+      accounts.map((a) =>
+        fetch(`${a.url}/__sandbox/config`).then(
+          (res) => res.ok,
+          () => false,
+        ),
+      ),
+    );
+    if (up.every(Boolean)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the Workato sandbox did not start on ${url}: ${stderr.trim()}`);
+      throw new Error(
+        `the Workato sandbox did not start on ${accounts.map((a) => a.url).join(', ')}: ${stderr.trim()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -72,8 +87,7 @@ export async function startLocalSandbox(options: {
   child.stderr?.destroy();
 
   return {
-    url,
-    token,
+    accounts,
     stop: async () => {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -4,6 +4,7 @@ export interface OnboardingLogContext {
   onboardingId: string;
   eventId: string;
   managedUserId: string;
+  workatoAccount?: string;
 }
 
 /**

@@ -10,13 +10,14 @@ export class MeteredRateLimiter extends WorkatoRateLimiter {
   constructor(
     private readonly inner: WorkatoRateLimiter,
     private readonly metrics: OnboardingMetrics,
+    private readonly account = 'default',
   ) {
     super();
   }
 
   async acquire(family: RateLimitFamily): Promise<{ waitedMs: number }> {
     const result = await this.inner.acquire(family);
-    this.metrics.observeRateLimitWait(family, result.waitedMs);
+    this.metrics.observeRateLimitWait(family, result.waitedMs, this.account);
     return result;
   }
 

@@ -125,22 +125,26 @@ describe('OnboardingMetrics', () => {
       'workato_onboarding_step_duration_seconds_sum{step_kind="API_KEY",outcome="retrying"} 0',
     );
     expect(body).toContain(
-      'workato_onboarding_workato_requests_total{endpoint="createApiClient",method="POST",status="201"} 1',
+      'workato_onboarding_workato_requests_total{account="default",endpoint="createApiClient",method="POST",status="201"} 1',
     );
     expect(body).toContain(
-      'workato_onboarding_workato_requests_total{endpoint="createApiClient",method="POST",status="timeout"} 1',
+      'workato_onboarding_workato_requests_total{account="default",endpoint="createApiClient",method="POST",status="timeout"} 1',
     );
     expect(body).toContain(
-      'workato_onboarding_workato_request_duration_seconds_count{endpoint="createApiClient",method="POST"} 2',
+      'workato_onboarding_workato_request_duration_seconds_count{account="default",endpoint="createApiClient",method="POST"} 2',
     );
     expect(body).toContain(
-      'workato_onboarding_workato_request_duration_seconds_sum{endpoint="createApiClient",method="POST"} 20.12',
+      'workato_onboarding_workato_request_duration_seconds_sum{account="default",endpoint="createApiClient",method="POST"} 20.12',
     );
     expect(body).toContain(
-      'workato_onboarding_workato_retries_total{endpoint="createApiClient"} 1',
+      'workato_onboarding_workato_retries_total{account="default",endpoint="createApiClient"} 1',
     );
-    expect(body).toContain('workato_onboarding_workato_retries_total{endpoint="listApiClients"} 1');
-    expect(body).toContain('workato_onboarding_rate_limit_wait_seconds_sum{bucket="portals"} 1.5');
+    expect(body).toContain(
+      'workato_onboarding_workato_retries_total{account="default",endpoint="listApiClients"} 1',
+    );
+    expect(body).toContain(
+      'workato_onboarding_rate_limit_wait_seconds_sum{account="default",bucket="portals"} 1.5',
+    );
     expect(body).toContain('workato_onboarding_compensations_total{outcome="compensated"} 1');
     expect(body).toContain('workato_onboarding_compensations_total{outcome="failed"} 1');
     expect(body).toMatch(/^workato_onboarding_dlq_messages_total 2$/m);
@@ -210,7 +214,11 @@ describe('MeteredRateLimiter', () => {
     await limiter.pause('overall', 123);
     expect(pause).toHaveBeenCalledWith('overall', 123);
     const body = await text(metrics);
-    expect(body).toContain('workato_onboarding_rate_limit_wait_seconds_count{bucket="portals"} 1');
-    expect(body).toContain('workato_onboarding_rate_limit_wait_seconds_count{bucket="clients"} 2');
+    expect(body).toContain(
+      'workato_onboarding_rate_limit_wait_seconds_count{account="default",bucket="portals"} 1',
+    );
+    expect(body).toContain(
+      'workato_onboarding_rate_limit_wait_seconds_count{account="default",bucket="clients"} 2',
+    );
   });
 });

@@ -80,26 +80,26 @@ export class OnboardingMetrics {
   private readonly workatoRequests = new Counter({
     name: `${PREFIX}workato_requests_total`,
     help: 'HTTP attempts against Workato, by client endpoint, method and status',
-    labelNames: ['endpoint', 'method', 'status'] as const,
+    labelNames: ['account', 'endpoint', 'method', 'status'] as const,
     registers: [this.registry],
   });
   private readonly workatoRequestDuration = new Histogram({
     name: `${PREFIX}workato_request_duration_seconds`,
     help: 'Time on the wire of one HTTP attempt against Workato (rate-limiter wait excluded)',
-    labelNames: ['endpoint', 'method'] as const,
+    labelNames: ['account', 'endpoint', 'method'] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40],
     registers: [this.registry],
   });
   private readonly workatoRetries = new Counter({
     name: `${PREFIX}workato_retries_total`,
     help: 'Attempts against Workato that were retries of a failed one',
-    labelNames: ['endpoint'] as const,
+    labelNames: ['account', 'endpoint'] as const,
     registers: [this.registry],
   });
   private readonly rateLimitWait = new Histogram({
     name: `${PREFIX}rate_limit_wait_seconds`,
     help: "Time spent waiting for a slot in the shared Workato rate limiter's bucket",
-    labelNames: ['bucket'] as const,
+    labelNames: ['account', 'bucket'] as const,
     buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
@@ -124,6 +124,12 @@ export class OnboardingMetrics {
     name: `${PREFIX}kafka_consumer_lag`,
     help: 'Messages behind the end of the partition after the last processed batch',
     labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+  private readonly accountAuthorized = new Gauge({
+    name: `${PREFIX}workato_account_authorized`,
+    help: "1 while Workato accepts the account's token, 0 while it refuses it (401/403)",
+    labelNames: ['account'] as const,
     registers: [this.registry],
   });
   private readonly scrapeErrors = new Counter({
@@ -166,20 +172,28 @@ export class OnboardingMetrics {
     this.stepDuration.observe({ step_kind: kind, outcome }, seconds(durationSeconds));
   }
 
-  /** One HTTP attempt against Workato; an attempt above 1 also counts as a retry. */
-  observeWorkatoRequest(sample: WorkatoRequestSample): void {
+  /** One HTTP attempt against a Workato account; an attempt above 1 also counts as a retry. */
+  observeWorkatoRequest(sample: WorkatoRequestSample, account = 'default'): void {
     const { endpoint, method, status } = sample;
-    this.workatoRequests.inc({ endpoint, method, status });
-    this.workatoRequestDuration.observe({ endpoint, method }, seconds(sample.durationMs / 1000));
-    if (sample.attempt > 1) this.countWorkatoRetry(endpoint);
+    this.workatoRequests.inc({ account, endpoint, method, status });
+    this.workatoRequestDuration.observe(
+      { account, endpoint, method },
+      seconds(sample.durationMs / 1000),
+    );
+    if (sample.attempt > 1) this.countWorkatoRetry(endpoint, account);
   }
 
-  countWorkatoRetry(endpoint: string): void {
-    this.workatoRetries.inc({ endpoint });
+  countWorkatoRetry(endpoint: string, account = 'default'): void {
+    this.workatoRetries.inc({ account, endpoint });
   }
 
-  observeRateLimitWait(bucket: RateLimitFamily, waitedMs: number): void {
-    this.rateLimitWait.observe({ bucket }, seconds(waitedMs / 1000));
+  observeRateLimitWait(bucket: RateLimitFamily, waitedMs: number, account = 'default'): void {
+    this.rateLimitWait.observe({ account, bucket }, seconds(waitedMs / 1000));
+  }
+
+  /** Whether Workato accepts the account's token (0 while it refuses it). */
+  setAccountAuthorized(account: string, authorized: boolean): void {
+    this.accountAuthorized.set({ account }, authorized ? 1 : 0);
   }
 
   countCompensation(outcome: CompensationOutcome): void {

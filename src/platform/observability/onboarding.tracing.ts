@@ -20,6 +20,7 @@ export interface OnboardingTraceRef {
   onboardingId: string;
   eventId: string;
   managedUserId: string;
+  workatoAccount?: string;
 }
 
 /**
@@ -127,6 +128,7 @@ function attributesOf(ref: OnboardingTraceRef, extra: Record<string, string> = {
     'onboarding.id': ref.onboardingId,
     'onboarding.event_id': ref.eventId,
     'workato.managed_user_id': ref.managedUserId,
+    ...(ref.workatoAccount ? { 'workato.account': ref.workatoAccount } : {}),
     ...extra,
   };
 }

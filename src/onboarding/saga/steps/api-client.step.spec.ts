@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { parseEncryptionKeys, SecretBox } from '../../../platform/secrets/secret-box';
 import { SECRET_CONTEXT } from '../../../platform/secrets/secret-context';
 import { OnboardingError } from '../../domain/errors';
-import { configOf, REQUEST, runOf, stepState, workspaceMock } from '../onboarding-run.fixture';
+import {
+  configOf,
+  REQUEST,
+  runOf,
+  stepState,
+  workspaceMock,
+  accountsOf,
+} from '../onboarding-run.fixture';
 import { ApiClientStep } from './api-client.step';
 
 const box = new SecretBox(parseEncryptionKeys(randomBytes(32).toString('base64')));
@@ -16,7 +23,7 @@ function steps(collectionId: string | null = '9') {
 
 describe('API client step', () => {
   it('plans one client, keyed by name', () => {
-    expect(new ApiClientStep(workspaceMock(), box, configOf()).plan(REQUEST)).toEqual([
+    expect(new ApiClientStep(accountsOf(workspaceMock()), box, configOf()).plan(REQUEST)).toEqual([
       { name: 'api_client', naturalKey: 'client:Umbrella' },
     ]);
   });
@@ -25,7 +32,7 @@ describe('API client step', () => {
     const workspace = workspaceMock();
     workspace.createApiClient.mockResolvedValue({ id: '77', name: 'Umbrella' });
     const { run } = runOf(steps());
-    expect(await new ApiClientStep(workspace, box, configOf()).create(run)).toEqual({
+    expect(await new ApiClientStep(accountsOf(workspace), box, configOf()).create(run)).toEqual({
       id: '77',
       name: 'Umbrella',
     });
@@ -40,7 +47,7 @@ describe('API client step', () => {
   it('refuses to run before the collection has an id', async () => {
     const { run } = runOf(steps(null));
     await expect(
-      new ApiClientStep(workspaceMock(), box, configOf()).create(run),
+      new ApiClientStep(accountsOf(workspaceMock()), box, configOf()).create(run),
     ).rejects.toMatchObject({
       code: 'STEP_ORDER',
     });
@@ -61,7 +68,7 @@ describe('API client step', () => {
       },
       jwtSecretCiphertext: box.encrypt('s3cret', SECRET_CONTEXT.jwtSecret(id)),
     });
-    await new ApiClientStep(workspace, box, configOf()).create(run);
+    await new ApiClientStep(accountsOf(workspace), box, configOf()).create(run);
     expect(workspace.createApiClient.mock.calls[0][1]).toMatchObject({
       authType: 'jwt',
       jwtMethod: 'hmac',
@@ -81,7 +88,7 @@ describe('API client step', () => {
       },
     });
     await expect(
-      new ApiClientStep(workspaceMock(), box, configOf()).create(run),
+      new ApiClientStep(accountsOf(workspaceMock()), box, configOf()).create(run),
     ).rejects.toMatchObject({
       code: 'JWT_SECRET_MISSING',
       retryable: false,
@@ -105,7 +112,7 @@ describe('API client step', () => {
       const workspace = workspaceMock();
       workspace.findPortalByName.mockResolvedValue({ id: 37, name: 'Dev' });
       workspace.createApiClient.mockResolvedValue({ id: '77', name: 'Umbrella' });
-      await new ApiClientStep(workspace, box, configOf()).create(withPortal());
+      await new ApiClientStep(accountsOf(workspace), box, configOf()).create(withPortal());
       expect(workspace.createApiClient.mock.calls[0][1]).toMatchObject({
         apiPortalId: 37,
         email: 'a@b.c',
@@ -115,7 +122,9 @@ describe('API client step', () => {
     it('fails for good with PORTAL_NOT_FOUND when there is none of that name', async () => {
       const workspace = workspaceMock();
       workspace.findPortalByName.mockResolvedValue(null);
-      const failure = new ApiClientStep(workspace, box, configOf()).create(withPortal());
+      const failure = new ApiClientStep(accountsOf(workspace), box, configOf()).create(
+        withPortal(),
+      );
       await expect(failure).rejects.toBeInstanceOf(OnboardingError);
       await expect(failure).rejects.toMatchObject({ code: 'PORTAL_NOT_FOUND', retryable: false });
       expect(workspace.createApiClient).not.toHaveBeenCalled();
@@ -127,7 +136,7 @@ describe('API client step', () => {
       const workspace = workspaceMock();
       workspace.deleteApiClient.mockResolvedValue(true);
       const { run } = runOf(steps());
-      await new ApiClientStep(workspace, box, configOf()).undo(run, {
+      await new ApiClientStep(accountsOf(workspace), box, configOf()).undo(run, {
         ...run.step('api_client'),
         workatoId: '77',
       });
@@ -139,7 +148,10 @@ describe('API client step', () => {
       workspace.findApiClient.mockResolvedValue({ id: '78', name: 'Umbrella' });
       workspace.deleteApiClient.mockResolvedValue(true);
       const { run } = runOf(steps());
-      await new ApiClientStep(workspace, box, configOf()).undo(run, run.step('api_client'));
+      await new ApiClientStep(accountsOf(workspace), box, configOf()).undo(
+        run,
+        run.step('api_client'),
+      );
       expect(workspace.deleteApiClient).toHaveBeenCalledWith('E123', '78');
     });
 
@@ -147,7 +159,10 @@ describe('API client step', () => {
       const workspace = workspaceMock();
       workspace.findApiClient.mockResolvedValue(null);
       const { run } = runOf(steps());
-      await new ApiClientStep(workspace, box, configOf()).undo(run, run.step('api_client'));
+      await new ApiClientStep(accountsOf(workspace), box, configOf()).undo(
+        run,
+        run.step('api_client'),
+      );
       expect(workspace.deleteApiClient).not.toHaveBeenCalled();
     });
   });

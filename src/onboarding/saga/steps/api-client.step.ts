@@ -5,7 +5,11 @@ import { SECRET_CONTEXT } from '../../../platform/secrets/secret-context';
 import { OnboardingError } from '../../domain/errors';
 import { adoptsExisting, OnboardingRequest } from '../../domain/onboarding-request';
 import { STEP_NAMES, StepState } from '../../domain/steps';
-import { CreateApiClientInput, WorkatoWorkspace } from '../../ports/workato-workspace.port';
+import {
+  CreateApiClientInput,
+  WorkatoAccounts,
+  WorkatoWorkspace,
+} from '../../ports/workato-workspace.port';
 import type { OnboardingRun } from '../onboarding-run';
 import type { Created, Found, ProvisionStep } from '../saga-step';
 
@@ -19,7 +23,7 @@ export class ApiClientStep implements ProvisionStep {
   readonly kind = 'API_CLIENT' as const;
 
   constructor(
-    private readonly workspace: WorkatoWorkspace,
+    private readonly accounts: WorkatoAccounts,
     private readonly secrets: SecretBox,
     private readonly config: AppConfig,
   ) {}
@@ -34,14 +38,17 @@ export class ApiClientStep implements ProvisionStep {
   }
 
   find(run: OnboardingRun): Promise<Found | null> {
-    return this.workspace.findApiClient(
+    return this.workspaceOf(run).findApiClient(
       run.onboarding.managedUserId,
       run.onboarding.request.apiClient.name,
     );
   }
 
   async create(run: OnboardingRun): Promise<Created> {
-    return this.workspace.createApiClient(run.onboarding.managedUserId, await this.payload(run));
+    return this.workspaceOf(run).createApiClient(
+      run.onboarding.managedUserId,
+      await this.payload(run),
+    );
   }
 
   /** An existing client of that name is adopted and marked so; compensation never deletes it. */
@@ -51,7 +58,7 @@ export class ApiClientStep implements ProvisionStep {
 
   async undo(run: OnboardingRun, step: StepState): Promise<void> {
     const id = step.workatoId ?? (await this.find(run))?.id;
-    if (id) await this.workspace.deleteApiClient(run.onboarding.managedUserId, id);
+    if (id) await this.workspaceOf(run).deleteApiClient(run.onboarding.managedUserId, id);
   }
 
   private async payload(run: OnboardingRun): Promise<CreateApiClientInput> {
@@ -86,7 +93,7 @@ export class ApiClientStep implements ProvisionStep {
     if (client.portal) {
       let portalId = client.portal.portalId;
       if (portalId === undefined && client.portal.portalName !== undefined) {
-        const portal = await this.workspace.findPortalByName(
+        const portal = await this.workspaceOf(run).findPortalByName(
           managedUserId,
           client.portal.portalName,
         );
@@ -102,5 +109,10 @@ export class ApiClientStep implements ProvisionStep {
       input.idpUserId = client.portal.idpUserId;
     }
     return input;
+  }
+
+  /** The Workato workspace of the onboarding's account. */
+  private workspaceOf(run: OnboardingRun): WorkatoWorkspace {
+    return this.accounts.workspace(run.onboarding.workatoAccount);
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../platform/config/app-config';
 import { adoptsExisting, OnboardingRequest } from '../../domain/onboarding-request';
 import { STEP_NAMES } from '../../domain/steps';
-import { WorkatoWorkspace } from '../../ports/workato-workspace.port';
+import { WorkatoAccounts, WorkatoWorkspace } from '../../ports/workato-workspace.port';
 import type { OnboardingRun } from '../onboarding-run';
 import type { Created, Found, ProvisionStep } from '../saga-step';
 
@@ -15,7 +15,7 @@ export class ApiCollectionStep implements ProvisionStep {
   readonly kind = 'API_COLLECTION' as const;
 
   constructor(
-    private readonly workspace: WorkatoWorkspace,
+    private readonly accounts: WorkatoAccounts,
     private readonly config: AppConfig,
   ) {}
 
@@ -35,7 +35,7 @@ export class ApiCollectionStep implements ProvisionStep {
 
   find(run: OnboardingRun): Promise<Found | null> {
     const { projectId, collection } = run.onboarding.request;
-    return this.workspace.findApiCollection(
+    return this.workspaceOf(run).findApiCollection(
       run.onboarding.managedUserId,
       projectId,
       collection.name,
@@ -44,7 +44,7 @@ export class ApiCollectionStep implements ProvisionStep {
 
   create(run: OnboardingRun): Promise<Created> {
     const { projectId, collection } = run.onboarding.request;
-    return this.workspace.createApiCollection(
+    return this.workspaceOf(run).createApiCollection(
       run.onboarding.managedUserId,
       projectId,
       collection.name,
@@ -54,5 +54,10 @@ export class ApiCollectionStep implements ProvisionStep {
   /** Someone else's collection of that name in the project is what the partner asked for. */
   foundWithoutIntent(): 'adopt' {
     return 'adopt';
+  }
+
+  /** The Workato workspace of the onboarding's account. */
+  private workspaceOf(run: OnboardingRun): WorkatoWorkspace {
+    return this.accounts.workspace(run.onboarding.workatoAccount);
   }
 }

@@ -1,5 +1,5 @@
 import { OnboardingError } from '../../domain/errors';
-import { REQUEST, runOf, stepState, workspaceMock } from '../onboarding-run.fixture';
+import { REQUEST, runOf, stepState, workspaceMock, accountsOf } from '../onboarding-run.fixture';
 import { ApiKeyStep } from './api-key.step';
 
 function steps(client: { workatoId?: string | null; adopted?: boolean } = {}) {
@@ -17,7 +17,7 @@ function steps(client: { workatoId?: string | null; adopted?: boolean } = {}) {
 describe('API key step', () => {
   it('plans one step per key of the event, keyed by client and key name', () => {
     expect(
-      new ApiKeyStep(workspaceMock()).plan({
+      new ApiKeyStep(accountsOf(workspaceMock())).plan({
         ...REQUEST,
         apiKeys: [
           { name: 'Production', active: true, ipAllowList: [], ipDenyList: [] },
@@ -31,7 +31,7 @@ describe('API key step', () => {
   });
 
   it('looks for existing keys only under a client this onboarding adopted', () => {
-    const step = new ApiKeyStep(workspaceMock());
+    const step = new ApiKeyStep(accountsOf(workspaceMock()));
     expect(step.mayPreexist(runOf(steps({ adopted: false })).run)).toBe(false);
     expect(step.mayPreexist(runOf(steps({ adopted: true })).run)).toBe(true);
   });
@@ -40,14 +40,17 @@ describe('API key step', () => {
     const workspace = workspaceMock();
     workspace.createApiKey.mockResolvedValue({ id: '5', name: 'Production', authToken: 'tok' });
     const { run } = runOf(steps());
-    const created = await new ApiKeyStep(workspace).create(run, run.step('api_key:Production'));
+    const created = await new ApiKeyStep(accountsOf(workspace)).create(
+      run,
+      run.step('api_key:Production'),
+    );
     expect(created).toEqual({ id: '5', secret: 'tok' });
     expect(workspace.createApiKey).toHaveBeenCalledWith('E123', '77', REQUEST.apiKeys[0]);
   });
 
   it('never takes over a key of that name it did not create', () => {
     const { run } = runOf(steps({ adopted: true }));
-    const verdict = new ApiKeyStep(workspaceMock()).foundWithoutIntent(
+    const verdict = new ApiKeyStep(accountsOf(workspaceMock())).foundWithoutIntent(
       run,
       run.step('api_key:Production'),
       { id: '5' },
@@ -67,9 +70,13 @@ describe('API key step', () => {
       });
       const { run } = runOf(steps());
       expect(
-        await new ApiKeyStep(workspace).recoverSecret(run, run.step('api_key:Production'), {
-          id: '5',
-        }),
+        await new ApiKeyStep(accountsOf(workspace)).recoverSecret(
+          run,
+          run.step('api_key:Production'),
+          {
+            id: '5',
+          },
+        ),
       ).toBe('new');
       expect(workspace.refreshApiKeySecret).toHaveBeenCalledWith('E123', '77', '5');
     });
@@ -87,9 +94,13 @@ describe('API key step', () => {
         },
       });
       expect(
-        await new ApiKeyStep(workspace).recoverSecret(run, run.step('api_key:Production'), {
-          id: '5',
-        }),
+        await new ApiKeyStep(accountsOf(workspace)).recoverSecret(
+          run,
+          run.step('api_key:Production'),
+          {
+            id: '5',
+          },
+        ),
       ).toBeNull();
       expect(workspace.refreshApiKeySecret).not.toHaveBeenCalled();
     });
@@ -100,7 +111,7 @@ describe('API key step', () => {
       const workspace = workspaceMock();
       workspace.deleteApiKey.mockResolvedValue(true);
       const { run } = runOf(steps());
-      await new ApiKeyStep(workspace).undo(run, {
+      await new ApiKeyStep(accountsOf(workspace)).undo(run, {
         ...run.step('api_key:Production'),
         workatoId: '5',
       });
@@ -113,7 +124,7 @@ describe('API key step', () => {
       workspace.findApiKey.mockResolvedValue({ id: '6', name: 'Production' });
       workspace.deleteApiKey.mockResolvedValue(true);
       const { run } = runOf(steps({ workatoId: null }));
-      await new ApiKeyStep(workspace).undo(run, run.step('api_key:Production'));
+      await new ApiKeyStep(accountsOf(workspace)).undo(run, run.step('api_key:Production'));
       expect(workspace.findApiKey).toHaveBeenCalledWith('E123', '78', 'Production');
       expect(workspace.deleteApiKey).toHaveBeenCalledWith('E123', '78', '6');
     });
@@ -122,7 +133,7 @@ describe('API key step', () => {
       const workspace = workspaceMock();
       workspace.findApiClient.mockResolvedValue(null);
       const { run } = runOf(steps({ workatoId: null }));
-      await new ApiKeyStep(workspace).undo(run, run.step('api_key:Production'));
+      await new ApiKeyStep(accountsOf(workspace)).undo(run, run.step('api_key:Production'));
       expect(workspace.deleteApiKey).not.toHaveBeenCalled();
     });
   });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OnboardingError } from '../../domain/errors';
 import type { ApiKeyRequest, OnboardingRequest } from '../../domain/onboarding-request';
 import { apiKeyNameOf, STEP_NAMES, StepState } from '../../domain/steps';
-import { WorkatoWorkspace } from '../../ports/workato-workspace.port';
+import { WorkatoAccounts, WorkatoWorkspace } from '../../ports/workato-workspace.port';
 import type { OnboardingRun } from '../onboarding-run';
 import type { Created, Found, ProvisionStep } from '../saga-step';
 
@@ -15,7 +15,7 @@ import type { Created, Found, ProvisionStep } from '../saga-step';
 export class ApiKeyStep implements ProvisionStep {
   readonly kind = 'API_KEY' as const;
 
-  constructor(private readonly workspace: WorkatoWorkspace) {}
+  constructor(private readonly accounts: WorkatoAccounts) {}
 
   plan(request: OnboardingRequest) {
     return request.apiKeys.map((key) => ({
@@ -33,7 +33,7 @@ export class ApiKeyStep implements ProvisionStep {
   }
 
   find(run: OnboardingRun, step: StepState): Promise<Found | null> {
-    return this.workspace.findApiKey(
+    return this.workspaceOf(run).findApiKey(
       run.onboarding.managedUserId,
       clientIdOf(run),
       apiKeyNameOf(step.name),
@@ -41,7 +41,7 @@ export class ApiKeyStep implements ProvisionStep {
   }
 
   async create(run: OnboardingRun, step: StepState): Promise<Created> {
-    const created = await this.workspace.createApiKey(
+    const created = await this.workspaceOf(run).createApiKey(
       run.onboarding.managedUserId,
       clientIdOf(run),
       keyRequest(run, step),
@@ -63,7 +63,7 @@ export class ApiKeyStep implements ProvisionStep {
    */
   async recoverSecret(run: OnboardingRun, step: StepState, found: Found): Promise<string | null> {
     if (!['token', 'oauth2'].includes(run.onboarding.request.apiClient.authType)) return null;
-    const refreshed = await this.workspace.refreshApiKeySecret(
+    const refreshed = await this.workspaceOf(run).refreshApiKeySecret(
       run.onboarding.managedUserId,
       clientIdOf(run),
       found.id,
@@ -80,12 +80,18 @@ export class ApiKeyStep implements ProvisionStep {
     const { managedUserId, request } = run.onboarding;
     const clientId =
       run.stepOfKind('API_CLIENT')?.workatoId ??
-      (await this.workspace.findApiClient(managedUserId, request.apiClient.name))?.id;
+      (await this.workspaceOf(run).findApiClient(managedUserId, request.apiClient.name))?.id;
     if (!clientId) return; // no client, so no key of ours can exist
     const id =
       step.workatoId ??
-      (await this.workspace.findApiKey(managedUserId, clientId, apiKeyNameOf(step.name)))?.id;
-    if (id) await this.workspace.deleteApiKey(managedUserId, clientId, id);
+      (await this.workspaceOf(run).findApiKey(managedUserId, clientId, apiKeyNameOf(step.name)))
+        ?.id;
+    if (id) await this.workspaceOf(run).deleteApiKey(managedUserId, clientId, id);
+  }
+
+  /** The Workato workspace of the onboarding's account. */
+  private workspaceOf(run: OnboardingRun): WorkatoWorkspace {
+    return this.accounts.workspace(run.onboarding.workatoAccount);
   }
 }
 
