@@ -11,6 +11,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from './platform/config/app-config';
 import { ConfigModule } from './platform/config/config.module';
 import { HealthModule } from './platform/health/health.module';
+import { ContractModule } from './contract/contract.module';
 import { OnboardingModule } from './onboarding/onboarding.module';
 import { dataSourceOptions } from './persistence/data-source';
 import { PersistenceModule } from './persistence/persistence.module';
@@ -42,6 +43,7 @@ export class AppModule {
         PersistenceModule,
         OnboardingModule,
         HealthModule,
+        ContractModule,
       ],
       // The rate limit runs first, so a flood of bad tokens is throttled before it is checked.
       providers: [

@@ -1,26 +1,12 @@
 import { z } from 'zod';
-import * as intake from '../onboarding/intake/customer-onboarded.schema';
+import { documentSchema } from '../onboarding/intake/customer-onboarded.schema';
 import { described } from './contract.registry';
 
 /**
  * The CustomerOnboarded event as the contract describes it: the intake's own zod schema (the one
  * parseCustomerOnboarded validates every event with, Kafka and HTTP alike), never a copy.
- *
- * The intake module has to export it as `documentSchema`. It is looked up by that name rather
- * than imported, so that the build does not break before the export is there; without it the
- * contract refuses to load, naming what is missing.
  */
-function intakeDocumentSchema(): z.ZodObject {
-  const schema = (intake as unknown as Record<string, unknown>).documentSchema;
-  if (!(schema instanceof z.ZodObject))
-    throw new Error(
-      'src/onboarding/intake/customer-onboarded.schema.ts must export its event schema ' +
-        '(`export const documentSchema`): the contract is generated from it',
-    );
-  return schema;
-}
-
-export const customerOnboardedSchema = intakeDocumentSchema();
+export const customerOnboardedSchema: z.ZodObject = documentSchema;
 
 const shape = customerOnboardedSchema.shape;
 
