@@ -5,6 +5,10 @@ import { WorkatoModule } from '../workato/workato.module';
 import { DeadLetterProducer } from './intake/dead-letter.producer';
 import { IngestOnboardingHandler } from './intake/ingest-onboarding.handler';
 import { OnboardingEventsConsumer } from './intake/onboarding-events.consumer';
+import {
+  CustomersController,
+  OperationsController,
+} from './operations/customer-operations.controller';
 import { OnboardingsController } from './operations/onboardings.controller';
 import { ReplayOnboardingHandler } from './operations/replay-onboarding.handler';
 import { RetrieveCredentialsHandler } from './operations/retrieve-credentials.handler';
@@ -17,10 +21,19 @@ import { OnboardingStepRunner } from './saga/step.runner';
 import { ApiClientStep } from './saga/steps/api-client.step';
 import { ApiCollectionStep } from './saga/steps/api-collection.step';
 import { ApiKeyStep } from './saga/steps/api-key.step';
+import {
+  DeleteApiClientStep,
+  DeleteApiKeyStep,
+  DisableApiKeyStep,
+  EnableApiKeyStep,
+  GracePeriodStep,
+  RefreshApiKeyStep,
+} from './saga/steps/key-state.steps';
+import { RotatedApiKeyStep } from './saga/steps/rotated-api-key.step';
 
 @Module({
   imports: [CqrsModule, WorkatoModule, KafkaModule],
-  controllers: [OnboardingsController],
+  controllers: [OnboardingsController, CustomersController, OperationsController],
   providers: [
     // intake
     IngestOnboardingHandler,
@@ -31,6 +44,13 @@ import { ApiKeyStep } from './saga/steps/api-key.step';
     ApiCollectionStep,
     ApiClientStep,
     ApiKeyStep,
+    RotatedApiKeyStep,
+    GracePeriodStep,
+    RefreshApiKeyStep,
+    DisableApiKeyStep,
+    EnableApiKeyStep,
+    DeleteApiKeyStep,
+    DeleteApiClientStep,
     InstanceIdentity,
     OnboardingRunner,
     OnboardingRunnerWakeUp,

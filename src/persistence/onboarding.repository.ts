@@ -14,14 +14,17 @@ import {
 } from '../onboarding/ports/onboarding.store';
 import type { LifecycleChange, OnboardingStatus } from '../onboarding/domain/lifecycle';
 import { RUNNABLE_STATUSES } from '../onboarding/domain/lifecycle';
-import type { ReplayedStep, StepState } from '../onboarding/domain/steps';
+import type { PlannedStep, ReplayedStep, StepState } from '../onboarding/domain/steps';
+import { TOKEN_STEP_KINDS } from '../onboarding/domain/steps';
+import { operationTypeOf } from '../onboarding/domain/customer-operation';
 import { OutboxRepository } from './outbox.repository';
 
 type Row = Record<string, unknown>;
 
 const ONBOARDING_COLUMNS = `o.id, o.event_id, o.managed_user_id, o.customer_name, o.source, o.status,
   o.attempt, o.request, o.jwt_secret_ciphertext, o.error, o.next_run_at, o.deadline_at,
-  o.credentials_retrieved_at, o.created_at, o.updated_at, o.finished_at, o.workato_account`;
+  o.credentials_retrieved_at, o.created_at, o.updated_at, o.finished_at, o.workato_account,
+  o.operation_type`;
 
 /** An onboarding's steps as one JSON array, so a snapshot is one round trip. */
 const STEPS_JSON = `(SELECT coalesce(json_agg(json_build_object(
@@ -29,7 +32,8 @@ const STEPS_JSON = `(SELECT coalesce(json_agg(json_build_object(
     'status', s.status, 'attempts', s.attempts, 'compensation_attempts', s.compensation_attempts,
     'intent_recorded_at', s.intent_recorded_at, 'workato_id', s.workato_id, 'adopted', s.adopted,
     'has_secret', s.secret_ciphertext IS NOT NULL, 'last_error', s.last_error,
-    'started_at', s.started_at, 'finished_at', s.finished_at) ORDER BY s.position), '[]'::json)
+    'started_at', s.started_at, 'finished_at', s.finished_at, 'target', s.target)
+    ORDER BY s.position), '[]'::json)
   FROM onboarding_step s WHERE s.onboarding_id = o.id) AS steps`;
 
 interface PendingCommit {
@@ -67,19 +71,20 @@ export class OnboardingRepository extends OnboardingStore {
           input.id,
           input.request.eventId,
           input.request.customer.managedUserId,
-          input.request.customer.name,
+          input.request.customer.name ?? '',
           input.source,
           JSON.stringify(input.request),
           input.jwtSecretCiphertext,
           input.deadlineAt,
           input.workatoAccount,
+          operationTypeOf(input.request),
         );
-        const b = i * 9;
-        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, 'RECEIVED', 1, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9})`;
+        const b = i * 10;
+        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, 'RECEIVED', 1, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10})`;
       });
       const inserted: Row[] = await tx.query(
         `INSERT INTO onboarding (id, event_id, managed_user_id, customer_name, source, status, attempt,
-           request, jwt_secret_ciphertext, deadline_at, workato_account)
+           request, jwt_secret_ciphertext, deadline_at, workato_account, operation_type)
          VALUES ${tuples.join(', ')}
          ON CONFLICT (event_id) DO NOTHING
          RETURNING id`,
@@ -132,6 +137,47 @@ export class OnboardingRepository extends OnboardingStore {
     return rows.length === 0 ? null : toSnapshot(rows[0]);
   }
 
+  async customerSagas(
+    workatoAccount: string,
+    managedUserId: string,
+  ): Promise<OnboardingSnapshot[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${ONBOARDING_COLUMNS}, ${STEPS_JSON} FROM onboarding o
+       WHERE o.managed_user_id = $1 AND o.workato_account = $2 ORDER BY o.ingest_seq`,
+      [managedUserId, workatoAccount],
+    );
+    return rows.map(toSnapshot);
+  }
+
+  async planSteps(owner: string, id: string, steps: PlannedStep[]): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      const [, held]: [unknown, number] = await tx.query(
+        `UPDATE onboarding SET updated_at = now() WHERE id = $1 AND lease_owner = $2`,
+        [id, owner],
+      );
+      if (held === 0) throw new LeaseLostError(id);
+      if (steps.length === 0) return;
+      await tx.query(
+        `INSERT INTO onboarding_step (onboarding_id, name, position, kind, natural_key, status, target)
+         SELECT $1, p.name, p.position, p.kind, p.natural_key, 'PENDING', p.target
+         FROM jsonb_to_recordset($2::jsonb) AS p(name text, position int, kind text,
+           natural_key text, target jsonb)`,
+        [
+          id,
+          JSON.stringify(
+            steps.map((s) => ({
+              name: s.name,
+              position: s.position,
+              kind: s.kind,
+              natural_key: s.naturalKey,
+              target: s.target ?? null,
+            })),
+          ),
+        ],
+      );
+    });
+  }
+
   async list(query: OnboardingListQuery): Promise<OnboardingSnapshot[]> {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -139,6 +185,7 @@ export class OnboardingRepository extends OnboardingStore {
       params.push(value);
       return `$${params.length}`;
     };
+    if (query.operationTypes) where.push(`o.operation_type = ANY(${param(query.operationTypes)})`);
     if (query.status) where.push(`o.status = ${param(query.status)}`);
     if (query.managedUserId) where.push(`o.managed_user_id = ${param(query.managedUserId)}`);
     if (query.eventId) where.push(`o.event_id = ${param(query.eventId)}`);
@@ -179,6 +226,15 @@ export class OnboardingRepository extends OnboardingStore {
              WHERE o.workato_account = room.account AND o.status = ANY($5)
                AND o.next_run_at <= clock_timestamp()
                AND (o.lease_expires_at IS NULL OR o.lease_expires_at < clock_timestamp())
+               -- A customer operation waits for every earlier saga of its customer, and an
+               -- onboarding for every earlier operation: one at a time, in ingest order.
+               -- (Onboardings of one customer still run side by side, as they always have.)
+               AND NOT EXISTS (SELECT 1 FROM onboarding e
+                 WHERE e.managed_user_id = o.managed_user_id
+                   AND e.workato_account = o.workato_account
+                   AND e.ingest_seq < o.ingest_seq
+                   AND e.status = ANY($5)
+                   AND (o.operation_type <> 'ONBOARDING' OR e.operation_type <> 'ONBOARDING'))
              ORDER BY o.next_run_at
              LIMIT 1000) d
            ORDER BY d.turn, d.next_run_at
@@ -362,9 +418,9 @@ export class OnboardingRepository extends OnboardingStore {
       );
       if (result[1] === 0) return null;
       const steps: Row[] = await tx.query(
-        `SELECT name, workato_id, secret_ciphertext FROM onboarding_step
-         WHERE onboarding_id = $1 AND kind = 'API_KEY' ORDER BY position`,
-        [id],
+        `SELECT name, kind, target, workato_id, secret_ciphertext FROM onboarding_step
+         WHERE onboarding_id = $1 AND kind = ANY($2) ORDER BY position`,
+        [id, TOKEN_STEP_KINDS],
       );
       // Shown once: the sealed tokens are wiped as they are handed out.
       await tx.query(
@@ -377,6 +433,8 @@ export class OnboardingRepository extends OnboardingStore {
         jwtSecretCiphertext: (result[0][0].jwt_secret_ciphertext as string | null) ?? null,
         steps: steps.map((s) => ({
           name: String(s.name),
+          kind: s.kind as StepState['kind'],
+          target: (s.target as StepState['target']) ?? null,
           workatoId: (s.workato_id as string | null) ?? null,
           secretCiphertext: (s.secret_ciphertext as string | null) ?? null,
         })),
@@ -488,12 +546,14 @@ function toStep(row: Row): StepState {
     lastError: (row.last_error as StepState['lastError']) ?? null,
     startedAt: date(row.started_at),
     finishedAt: date(row.finished_at),
+    target: (row.target as StepState['target']) ?? null,
   };
 }
 
 function toSnapshot(row: Row): OnboardingSnapshot {
   return {
     id: String(row.id),
+    operationType: (row.operation_type as OnboardingSnapshot['operationType']) ?? 'ONBOARDING',
     eventId: String(row.event_id),
     managedUserId: String(row.managed_user_id),
     customerName: String(row.customer_name),

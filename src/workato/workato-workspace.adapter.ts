@@ -153,6 +153,16 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
     );
   }
 
+  setApiKeyActive(mu: string, clientId: string, keyId: string, active: boolean): Promise<boolean> {
+    return call(
+      () =>
+        this.client
+          .call(active ? 'enableApiKey' : 'disableApiKey', { mu, clientId, keyId })
+          .then(() => true),
+      { notFound: false },
+    );
+  }
+
   deleteApiKey(mu: string, clientId: string, keyId: string): Promise<boolean> {
     return call(() => this.client.call('deleteApiKey', { mu, clientId, keyId }).then(() => true), {
       notFound: false,

@@ -129,6 +129,20 @@ export const WORKATO_ENDPOINTS = {
     path: (p: OfKey) => `${keysPath(p)}/${seg(p.keyId, 'api_key_id')}/refresh_secret`,
     parse: dataObject(apiKeySchema),
   }),
+  /** Callers holding this key are accepted again (001: `{ "success": true }`). */
+  enableApiKey: endpoint({
+    method: 'PUT',
+    family: 'clients',
+    path: (p: OfKey) => `${keysPath(p)}/${seg(p.keyId, 'api_key_id')}/enable`,
+    parse: ignore,
+  }),
+  /** Callers holding this key are refused until it is enabled again (001). */
+  disableApiKey: endpoint({
+    method: 'PUT',
+    family: 'clients',
+    path: (p: OfKey) => `${keysPath(p)}/${seg(p.keyId, 'api_key_id')}/disable`,
+    parse: ignore,
+  }),
   deleteApiKey: endpoint({
     method: 'DELETE',
     family: 'clients',

@@ -21,6 +21,7 @@ function snapshot(steps: StepState[], attempt = 1): OnboardingSnapshot {
   const now = new Date('2026-11-22T10:00:00Z');
   return {
     id: '3f0b1c9e-8a44-4f51-a0a4-5c7e2d9b6f10',
+    operationType: 'ONBOARDING',
     eventId: REQUEST.eventId,
     managedUserId: REQUEST.customer.managedUserId,
     customerName: REQUEST.customer.name,
@@ -91,9 +92,7 @@ describe('the results messages conform to the contract', () => {
       POLICY,
     );
     expect(change.status).toBe('COMPLETED');
-    const message = onTheWire(
-      resultMessage('OnboardingCompleted', snapshot(steps, 2), 'COMPLETED', change.error ?? null),
-    );
+    const message = onTheWire(resultMessage(snapshot(steps, 2), 'COMPLETED', change.error ?? null));
     expectConforms(message, 'OnboardingCompleted');
   });
 
@@ -105,9 +104,7 @@ describe('the results messages conform to the contract', () => {
     ];
     const change = compensationEnded(conflict, []);
     expect(change.status).toBe('FAILED');
-    const message = onTheWire(
-      resultMessage('OnboardingFailed', snapshot(steps), 'FAILED', change.error ?? null),
-    );
+    const message = onTheWire(resultMessage(snapshot(steps), 'FAILED', change.error ?? null));
     expectConforms(message, 'OnboardingFailed');
   });
 
@@ -135,9 +132,7 @@ describe('the results messages conform to the contract', () => {
       collection({ status: 'RETAINED', workatoId: '8812' }),
       client({ status: 'FAILED' }),
     ];
-    const message = onTheWire(
-      resultMessage('OnboardingFailed', snapshot(steps), 'FAILED', change.error ?? null),
-    );
+    const message = onTheWire(resultMessage(snapshot(steps), 'FAILED', change.error ?? null));
     expectConforms(message, 'OnboardingFailed');
   });
 
@@ -166,21 +161,17 @@ describe('the results messages conform to the contract', () => {
     expect(change.status).toBe('COMPENSATION_FAILED');
     expect(change.error?.compensation).toHaveLength(1);
     const message = onTheWire(
-      resultMessage(
-        'OnboardingFailed',
-        snapshot(steps),
-        'COMPENSATION_FAILED',
-        change.error ?? null,
-      ),
+      resultMessage(snapshot(steps), 'COMPENSATION_FAILED', change.error ?? null),
     );
     expectConforms(message, 'OnboardingFailed');
   });
 
   it('refuses what the service never sends', () => {
     const steps = [collection({ status: 'SUCCEEDED', workatoId: '8812' })];
-    const completed = onTheWire(
-      resultMessage('OnboardingCompleted', snapshot(steps), 'COMPLETED', null),
-    ) as Record<string, unknown>;
+    const completed = onTheWire(resultMessage(snapshot(steps), 'COMPLETED', null)) as Record<
+      string,
+      unknown
+    >;
     expect(
       validator.problems('OnboardingCompleted', { ...completed, status: 'FAILED' }),
     ).not.toEqual([]);

@@ -8,6 +8,7 @@ import {
 import { customerOnboarded, seedWorkspace, TestWorkspace } from '../support/events';
 import { OnboardingView, rest, waitForTerminal } from '../support/rest';
 import { ServiceProcess } from '../support/service-process';
+import { createTestDatabase, TestDatabase } from '../support/database';
 
 /**
  * Workato's quota is the whole Embed workspace's: an onboarding asks Workato only for what it
@@ -17,16 +18,24 @@ describe('Workato calls per onboarding', () => {
   let env: TestEnvironment;
   let adopting: TestApp;
   let direct: TestApp;
+  let directDatabase: TestDatabase;
 
   beforeAll(async () => {
     env = await createTestEnvironment('quota', { withKafka: false });
     adopting = await startTestApp(env.env);
-    direct = await startTestApp(env.env, { ONBOARDING_ADOPT_EXISTING: 'false' });
+    // A database of its own: two instances on one database claim each other's onboardings, and
+    // these tests need to know which setting ran each one.
+    directDatabase = await createTestDatabase();
+    direct = await startTestApp(env.env, {
+      ONBOARDING_ADOPT_EXISTING: 'false',
+      DATABASE_URL: directDatabase.url,
+    });
   });
 
   afterAll(async () => {
     await adopting?.close();
     await direct?.close();
+    await directDatabase?.drop();
     await env?.close();
   });
 

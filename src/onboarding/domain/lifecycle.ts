@@ -53,6 +53,11 @@ export type LifecycleEvent =
   /** A step failed; `attempts` counts the step's runs so far, this one included. */
   | { type: 'STEP_FAILED'; at: Date; error: RecordedError; attempts: number }
   | { type: 'STEPS_SUCCEEDED'; at: Date }
+  /**
+   * A step waits, by design, until `until` (a key rotation's grace period): the wait is stored,
+   * so a restart neither loses nor restarts it, and it is not the saga's deadline to lose.
+   */
+  | { type: 'STEP_WAITING'; at: Date; until: Date }
   /** A compensation run ended; `runs` counts compensation runs so far, this one included. */
   | { type: 'COMPENSATION_ENDED'; at: Date; left: CompensationLeftover[]; runs: number }
   | { type: 'REPLAY_REQUESTED'; at: Date }
@@ -147,6 +152,16 @@ export function transition(
         nextRunAt: new Date(event.at.getTime() + policy.retryDelayMs(Math.max(1, event.attempts))),
       };
     }
+
+    case 'STEP_WAITING':
+      if (state.status !== 'IN_PROGRESS') refuse('no step is running');
+      return {
+        status: 'IN_PROGRESS',
+        next: 'WAIT',
+        error: null,
+        nextRunAt: event.until,
+        deadlineAt: new Date(event.until.getTime() + policy.deadlineMs),
+      };
 
     case 'STEPS_SUCCEEDED':
       if (state.status !== 'IN_PROGRESS') refuse('it cannot complete');

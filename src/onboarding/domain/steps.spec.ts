@@ -14,6 +14,7 @@ function step(overrides: Partial<StepState>): StepState {
     name: STEP_NAMES.apiClient,
     position: 1,
     kind: 'API_CLIENT',
+    target: null,
     naturalKey: 'client:C',
     status: 'SUCCEEDED',
     attempts: 1,

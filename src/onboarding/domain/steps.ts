@@ -1,6 +1,44 @@
 import type { RecordedError } from './errors';
 
-export type StepKind = 'API_COLLECTION' | 'API_CLIENT' | 'API_KEY';
+export type StepKind =
+  // an onboarding's
+  | 'API_COLLECTION'
+  | 'API_CLIENT'
+  | 'API_KEY'
+  // the customer operations' (domain/customer-operation.ts)
+  | 'ROTATED_API_KEY'
+  | 'GRACE_PERIOD'
+  | 'API_KEY_REFRESH'
+  | 'API_KEY_DISABLE'
+  | 'API_KEY_ENABLE'
+  | 'API_KEY_DELETE'
+  | 'API_CLIENT_DELETE';
+
+/** Kinds whose step stores a token Workato showed once (handed out with the credentials). */
+export const TOKEN_STEP_KINDS: readonly StepKind[] = [
+  'API_KEY',
+  'ROTATED_API_KEY',
+  'API_KEY_REFRESH',
+];
+
+/**
+ * The Workato resource a customer operation's step acts on, fixed when the operation is planned
+ * (its first run) from what the service recorded for the customer.
+ */
+export interface StepTarget {
+  clientId: string;
+  clientName: string;
+  /** The key acted on (for ROTATED_API_KEY: the key it replaces). */
+  keyId?: string;
+  keyName?: string;
+  /** ROTATED_API_KEY: the new key's name and settings (the old key's). */
+  newKeyName?: string;
+  active?: boolean;
+  ipAllowList?: string[];
+  ipDenyList?: string[];
+  /** GRACE_PERIOD: how long the old keys live on beside the new ones. */
+  graceSeconds?: number;
+}
 
 export type StepStatus =
   'PENDING' | 'SUCCEEDED' | 'FAILED' | 'COMPENSATED' | 'RETAINED' | 'COMPENSATION_FAILED';
@@ -21,10 +59,14 @@ export interface StepState {
   lastError: RecordedError | null;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** What a customer operation's step acts on; null for an onboarding's steps. */
+  target: StepTarget | null;
 }
 
 /** A step as the saga plans it, before it has run. */
-export type PlannedStep = Pick<StepState, 'name' | 'position' | 'kind' | 'naturalKey'>;
+export type PlannedStep = Pick<StepState, 'name' | 'position' | 'kind' | 'naturalKey'> & {
+  target?: StepTarget | null;
+};
 
 /**
  * Step names: one per resource the onboarding provisions. They are stored, shown over REST and
@@ -34,6 +76,11 @@ export const STEP_NAMES = {
   apiCollection: 'api_collection',
   apiClient: 'api_client',
   apiKey: (keyName: string): string => `${API_KEY_PREFIX}${keyName}`,
+  /** A customer operation's step on one key (or client) of one client. */
+  onKey: (verb: string, clientName: string, keyName: string): string =>
+    `${verb}:${clientName}/${keyName}`,
+  onClient: (verb: string, clientName: string): string => `${verb}:${clientName}`,
+  gracePeriod: 'grace_period',
 } as const;
 const API_KEY_PREFIX = 'api_key:';
 
@@ -43,12 +90,24 @@ export function apiKeyNameOf(stepName: string): string {
   return stepName.slice(API_KEY_PREFIX.length);
 }
 
+/** The name of the API key a step stores a token for, as the credentials show it. */
+export function tokenKeyNameOf(step: Pick<StepState, 'name' | 'kind' | 'target'>): string {
+  if (step.kind === 'API_KEY') return apiKeyNameOf(step.name);
+  if (step.kind === 'ROTATED_API_KEY') return step.target?.newKeyName ?? step.name;
+  return step.target?.keyName ?? step.name;
+}
+
 /** How a step's resource is undone when a later step fails for good (the saga table's column). */
 export type UndoPolicy =
   /** Deleted in Workato. */
   | 'delete'
   /** Kept in Workato and marked RETAINED (Workato cannot delete an API collection). */
-  | 'retain';
+  | 'retain'
+  /**
+   * Nothing to undo: the step changes a resource's state (disable, enable, delete, a new
+   * secret) and running the operation again, or its opposite, is how it is set right.
+   */
+  | 'none';
 
 export type UndoPlan = 'UNDO' | 'RETAIN' | 'NOTHING';
 
@@ -59,7 +118,7 @@ export type UndoPlan = 'UNDO' | 'RETAIN' | 'NOTHING';
  */
 export function undoPlan(step: StepState, policy: UndoPolicy): UndoPlan {
   if (step.status === 'COMPENSATED' || step.status === 'RETAINED') return 'NOTHING';
-  if (step.adopted) return 'NOTHING';
+  if (step.adopted || policy === 'none') return 'NOTHING';
   const mayExist = step.workatoId !== null || step.intentRecordedAt !== null;
   if (!mayExist) return 'NOTHING';
   return policy === 'retain' ? 'RETAIN' : 'UNDO';

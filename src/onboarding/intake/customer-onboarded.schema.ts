@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import type { OnboardingRequest } from '../domain/onboarding-request';
+import {
+  CustomerEventType,
+  DEFAULT_GRACE_SECONDS,
+  MAX_GRACE_SECONDS,
+  SagaRequest,
+} from '../domain/customer-operation';
 
 /**
  * The one schema for a CustomerOnboarded event, whether it arrives on Kafka or over HTTP: both
@@ -71,26 +76,35 @@ const apiClientSchema = z.strictObject({
   portal: portalSchema.optional(),
 });
 
+const eventIdField = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .regex(/^[A-Za-z0-9._:@-]+$/, 'must contain only letters, digits and . _ : @ -');
+const schemaVersionField = z.literal(1, {
+  error: 'unsupported schemaVersion: only 1 is understood',
+});
+const occurredAtField = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' });
+const managedUserIdField = z
+  .string()
+  .max(200)
+  .regex(
+    /^(\d+|E[^\s/?#]+)$/,
+    'must be a numeric managed user id or an external id prefixed with E',
+  );
+/** The Workato account to act in; absent: the only account, or `default`. */
+const workatoAccountField = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be the name of a configured Workato account')
+  .optional();
+
 export const documentSchema = z
   .strictObject({
-    eventId: z
-      .string()
-      .min(1, 'must not be empty')
-      .max(200, 'must be at most 200 characters')
-      .regex(/^[A-Za-z0-9._:@-]+$/, 'must contain only letters, digits and . _ : @ -'),
+    eventId: eventIdField,
     eventType: z.literal('CustomerOnboarded', { error: 'must be "CustomerOnboarded"' }),
-    schemaVersion: z.literal(1, { error: 'unsupported schemaVersion: only 1 is understood' }),
-    occurredAt: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }),
-    customer: z.strictObject({
-      managedUserId: z
-        .string()
-        .max(200)
-        .regex(
-          /^(\d+|E[^\s/?#]+)$/,
-          'must be a numeric managed user id or an external id prefixed with E',
-        ),
-      name: name(),
-    }),
+    schemaVersion: schemaVersionField,
+    occurredAt: occurredAtField,
+    customer: z.strictObject({ managedUserId: managedUserIdField, name: name() }),
     projectId: z
       .union([z.string(), z.number().int().positive()], {
         error: (issue) =>
@@ -106,10 +120,7 @@ export const documentSchema = z
     /** Overrides ONBOARDING_ADOPT_EXISTING for this onboarding. */
     adoptExisting: z.boolean({ error: 'must be true or false' }).optional(),
     /** The Workato account to provision in; absent: the only account, or `default`. */
-    workatoAccount: z
-      .string()
-      .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be the name of a configured Workato account')
-      .optional(),
+    workatoAccount: workatoAccountField,
   })
   .superRefine((doc, ctx) => {
     const client = doc.apiClient;
@@ -158,6 +169,71 @@ export const documentSchema = z
     });
   });
 
+/** The envelope every customer operation event shares: the customer by managed user id. */
+const operationFields = {
+  eventId: eventIdField,
+  schemaVersion: schemaVersionField,
+  occurredAt: occurredAtField,
+  customer: z.strictObject({ managedUserId: managedUserIdField, name: name().optional() }),
+  workatoAccount: workatoAccountField,
+};
+
+/** ApiKeysRotationRequested: rotate API keys of one client (domain/customer-operation.ts). */
+export const keyRotationSchema = z
+  .strictObject({
+    ...operationFields,
+    eventType: z.literal('ApiKeysRotationRequested'),
+    apiClient: z.strictObject({ name: name() }),
+    apiKeys: z
+      .array(name())
+      .min(1, 'must name at least one key, or be left out')
+      .max(MAX_API_KEYS)
+      .optional(),
+    mode: z
+      .enum(['overlap', 'immediate'], { error: 'must be overlap or immediate' })
+      .default('overlap'),
+    graceSeconds: z
+      .number({ error: 'must be a number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(0, 'must not be negative')
+      .max(MAX_GRACE_SECONDS, `must be at most ${MAX_GRACE_SECONDS} (30 days)`)
+      .default(DEFAULT_GRACE_SECONDS),
+  })
+  .superRefine((doc, ctx) => {
+    const seen = new Set<string>();
+    doc.apiKeys?.forEach((key, index) => {
+      if (seen.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apiKeys', index],
+          message: 'is a duplicate key name',
+        });
+      seen.add(key);
+    });
+  });
+
+/** CustomerOffboarded: `disable` the customer's keys (reversible), or `delete` keys and clients. */
+export const offboardingSchema = z.strictObject({
+  ...operationFields,
+  eventType: z.literal('CustomerOffboarded'),
+  mode: z.enum(['disable', 'delete'], { error: 'must be disable or delete' }).default('disable'),
+});
+
+/** CustomerReactivated: enable again what an offboarding in `disable` mode disabled. */
+export const reactivationSchema = z.strictObject({
+  ...operationFields,
+  eventType: z.literal('CustomerReactivated'),
+});
+
+/** The schema of each event type the topic carries. */
+const SCHEMAS: Record<CustomerEventType, z.ZodType> = {
+  CustomerOnboarded: documentSchema,
+  ApiKeysRotationRequested: keyRotationSchema,
+  CustomerOffboarded: offboardingSchema,
+  CustomerReactivated: reactivationSchema,
+};
+export const EVENT_TYPES = Object.keys(SCHEMAS) as CustomerEventType[];
+
 const cloudEventSchema = z.object({
   specversion: z.string(),
   type: z.string(),
@@ -173,7 +249,7 @@ export interface FieldIssue {
 }
 
 export type ParseResult =
-  | { ok: true; request: OnboardingRequest; jwtSecret: string | null }
+  | { ok: true; request: SagaRequest; jwtSecret: string | null }
   | { ok: false; reason: string; issues: FieldIssue[] };
 
 function fail(reason: string, issues: FieldIssue[] = []): ParseResult {
@@ -215,16 +291,27 @@ export function parseCustomerOnboarded(
   const envelope = cloudEventSchema.safeParse(body, { error: describeIssue });
   if ('specversion' in body) {
     if (!envelope.success) return fail('invalid CloudEvents envelope', toIssues(envelope.error));
-    if (
-      envelope.data.type !== 'CustomerOnboarded' &&
-      !envelope.data.type.endsWith('.CustomerOnboarded')
-    )
-      return fail(`unsupported CloudEvents type "${truncate(envelope.data.type)}"`);
+    const cloudType = envelope.data.type;
+    const eventType = EVENT_TYPES.find((t) => cloudType === t || cloudType.endsWith(`.${t}`));
+    if (!eventType) return fail(`unsupported CloudEvents type "${truncate(cloudType)}"`);
     const data = envelope.data.data;
     if (data === null || typeof data !== 'object' || Array.isArray(data))
       return fail('CloudEvents data must be a JSON object');
-    body = { eventId: envelope.data.id, ...(data as Record<string, unknown>) };
+    body = { eventId: envelope.data.id, eventType, ...(data as Record<string, unknown>) };
   }
+
+  // Without an eventType the event is read as a CustomerOnboarded one, whose schema then says
+  // the field is required.
+  const declared = (body as Record<string, unknown>).eventType;
+  const eventType: CustomerEventType =
+    typeof declared === 'string' && EVENT_TYPES.includes(declared as CustomerEventType)
+      ? (declared as CustomerEventType)
+      : 'CustomerOnboarded';
+  if (declared !== undefined && typeof declared === 'string' && eventType !== declared)
+    return fail(`invalid event: eventType: must be one of ${EVENT_TYPES.join(', ')}`, [
+      { path: 'eventType', message: `must be one of ${EVENT_TYPES.join(', ')}` },
+    ]);
+  if (eventType !== 'CustomerOnboarded') return parseOperation(eventType, body, accounts);
 
   const parsed = documentSchema.safeParse(body, { error: describeIssue });
   if (!parsed.success) {
@@ -235,27 +322,9 @@ export function parseCustomerOnboarded(
     );
   }
   const doc = parsed.data;
-  let workatoAccount = doc.workatoAccount;
-  if (accounts) {
-    const listed = accounts.names.join(', ');
-    if (workatoAccount !== undefined && !accounts.names.includes(workatoAccount)) {
-      const issue = {
-        path: 'workatoAccount',
-        message: `unknown Workato account "${workatoAccount}": this deployment has ${listed}`,
-      };
-      return fail(`invalid CustomerOnboarded event: ${issue.path}: ${issue.message}`, [issue]);
-    }
-    if (workatoAccount === undefined) {
-      if (accounts.defaultAccount === null) {
-        const issue = {
-          path: 'workatoAccount',
-          message: `is required: this deployment has several Workato accounts (${listed}) and none is named default`,
-        };
-        return fail(`invalid CustomerOnboarded event: ${issue.path}: ${issue.message}`, [issue]);
-      }
-      workatoAccount = accounts.defaultAccount;
-    }
-  }
+  const account = resolveAccount('CustomerOnboarded', doc.workatoAccount, accounts);
+  if (typeof account === 'object') return account;
+  const workatoAccount = account;
   const { jwt, ...client } = doc.apiClient;
   return {
     ok: true,
@@ -277,6 +346,56 @@ export function parseCustomerOnboarded(
       ...(workatoAccount !== undefined ? { workatoAccount } : {}),
     },
   };
+}
+
+function parseOperation(
+  eventType: Exclude<CustomerEventType, 'CustomerOnboarded'>,
+  body: unknown,
+  accounts: AccountChoice | undefined,
+): ParseResult {
+  const parsed = SCHEMAS[eventType].safeParse(body, { error: describeIssue });
+  if (!parsed.success) {
+    const issues = toIssues(parsed.error);
+    return fail(
+      `invalid ${eventType} event: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      issues,
+    );
+  }
+  const doc = parsed.data as Extract<SagaRequest, { eventType: typeof eventType }>;
+  const account = resolveAccount(eventType, doc.workatoAccount, accounts);
+  if (typeof account === 'object') return account;
+  const { workatoAccount: _named, ...rest } = doc;
+  void _named;
+  return {
+    ok: true,
+    jwtSecret: null,
+    request: { ...rest, ...(account !== undefined ? { workatoAccount: account } : {}) },
+  };
+}
+
+/**
+ * The Workato account an event goes to: the one it names (refused when unknown), else the
+ * default one (refused when several accounts leave none). Without `accounts`: as named.
+ */
+function resolveAccount(
+  eventType: CustomerEventType,
+  named: string | undefined,
+  accounts: AccountChoice | undefined,
+): string | undefined | Extract<ParseResult, { ok: false }> {
+  if (!accounts) return named;
+  const listed = accounts.names.join(', ');
+  const refuse = (message: string) =>
+    fail(`invalid ${eventType} event: workatoAccount: ${message}`, [
+      { path: 'workatoAccount', message },
+    ]) as Extract<ParseResult, { ok: false }>;
+  if (named !== undefined && !accounts.names.includes(named))
+    return refuse(`unknown Workato account "${named}": this deployment has ${listed}`);
+  if (named !== undefined) return named;
+  if (accounts.defaultAccount === null)
+    return refuse(
+      `is required: this deployment has several Workato accounts (${listed}) and none is named default`,
+    );
+  return accounts.defaultAccount;
 }
 
 /**

@@ -1,11 +1,11 @@
-import type { OnboardingRequest } from '../domain/onboarding-request';
+import type { SagaRequest } from '../domain/customer-operation';
 
 /**
  * Whether two validated events ask for the same thing: equal once both are validated (defaults
  * filled in), whatever the order of their fields. An eventId is an idempotency key: the same
  * event again is a duplicate, another event under a seen eventId is a conflict.
  */
-export function sameRequest(a: OnboardingRequest, b: OnboardingRequest): boolean {
+export function sameRequest(a: SagaRequest, b: SagaRequest): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
 

@@ -1,5 +1,7 @@
 import type { AuditRecord, OnboardingSnapshot } from '../ports/onboarding.store';
-import { resourcesOf } from '../domain/steps';
+import { isOnboardingRequest } from '../domain/customer-operation';
+import { resourcesOf, TOKEN_STEP_KINDS } from '../domain/steps';
+import { credentialsReady } from './retrieve-credentials.handler';
 
 /** The REST view of an onboarding. Secrets are never part of it, only whether they are held. */
 export function presentOnboarding(
@@ -14,9 +16,10 @@ export function presentOnboarding(
     source: snapshot.source,
     workatoAccount: snapshot.workatoAccount,
     customer: snapshot.request.customer,
-    projectId: snapshot.request.projectId,
+    ...(isOnboardingRequest(snapshot.request)
+      ? { projectId: snapshot.request.projectId, resources: resourcesOf(snapshot.steps) }
+      : { type: snapshot.operationType, request: operationDetails(snapshot) }),
     error: snapshot.error,
-    resources: resourcesOf(snapshot.steps),
     steps: snapshot.steps.map((s) => ({
       name: s.name,
       kind: s.kind,
@@ -29,9 +32,14 @@ export function presentOnboarding(
       lastError: s.lastError,
       startedAt: s.startedAt,
       finishedAt: s.finishedAt,
+      ...(s.target ? { target: s.target } : {}),
     })),
     credentials: {
-      retrievable: snapshot.status === 'COMPLETED' && snapshot.credentialsRetrievedAt === null,
+      retrievable:
+        credentialsReady(snapshot) &&
+        snapshot.credentialsRetrievedAt === null &&
+        (snapshot.operationType === 'ONBOARDING' ||
+          snapshot.steps.some((s) => TOKEN_STEP_KINDS.includes(s.kind))),
       retrievedAt: snapshot.credentialsRetrievedAt,
     },
     ...(audit
@@ -50,4 +58,22 @@ export function presentOnboarding(
     deadlineAt: snapshot.deadlineAt,
     finishedAt: snapshot.finishedAt,
   };
+}
+
+/** What a customer operation was asked to do (its event, minus the envelope). */
+function operationDetails(snapshot: OnboardingSnapshot): Record<string, unknown> {
+  const request = snapshot.request;
+  switch (request.eventType) {
+    case 'ApiKeysRotationRequested':
+      return {
+        apiClient: request.apiClient,
+        apiKeys: request.apiKeys ?? null,
+        mode: request.mode,
+        graceSeconds: request.graceSeconds,
+      };
+    case 'CustomerOffboarded':
+      return { mode: request.mode };
+    default:
+      return {};
+  }
 }

@@ -3,7 +3,6 @@ import {
   Controller,
   Get,
   HttpCode,
-  HttpException,
   HttpStatus,
   Param,
   ParseUUIDPipe,
@@ -32,6 +31,7 @@ import { ONBOARDING_STATUSES } from '../domain/lifecycle';
 import { presentOnboarding } from './onboarding.presenter';
 import { actorOf } from './actor';
 import { SAMPLE_EVENT } from './sample-event';
+import { badRequest, decodeCursor, encodeCursor, httpError, notFound, parseQuery } from './rest';
 
 const listQuery = z.strictObject({
   status: z
@@ -48,39 +48,6 @@ const listQuery = z.strictObject({
     .default(50),
   cursor: z.string().max(200).optional(),
 });
-
-/** Every error of this API has the same JSON shape: statusCode, error, message (and issues). */
-function httpError(status: HttpStatus, error: string, message: string): HttpException {
-  return new HttpException({ statusCode: status, error, message }, status);
-}
-
-function badRequest(
-  message: string,
-  issues: { path: string; message: string }[] = [],
-): HttpException {
-  return new HttpException(
-    { statusCode: 400, error: 'Bad Request', message, issues },
-    HttpStatus.BAD_REQUEST,
-  );
-}
-
-function notFound(id: string): HttpException {
-  return httpError(HttpStatus.NOT_FOUND, 'Not Found', `no onboarding ${id}`);
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const { t, id } = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as {
-      t: string;
-      id: string;
-    };
-    const createdAt = new Date(t);
-    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
-    return { createdAt, id };
-  } catch {
-    throw badRequest('cursor is not one this API returned');
-  }
-}
 
 @ApiTags('onboardings')
 @ApiBearerAuth()
@@ -142,17 +109,9 @@ export class OnboardingsController {
   @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   async list(@Query() query: Record<string, unknown>) {
-    const parsed = listQuery.safeParse(query);
-    if (!parsed.success)
-      throw badRequest(
-        'invalid query',
-        parsed.error.issues.map((i) => ({
-          path: i.path.join('.') || '(query)',
-          message: i.message,
-        })),
-      );
-    const q = parsed.data;
+    const q = parseQuery(listQuery, query);
     const rows = await this.store.list({
+      operationTypes: ['ONBOARDING'],
       status: q.status,
       managedUserId: q.managedUserId,
       eventId: q.eventId,
@@ -164,12 +123,7 @@ export class OnboardingsController {
     const last = page[page.length - 1];
     return {
       data: page.map((s) => presentOnboarding(s)),
-      nextCursor:
-        rows.length > q.limit && last
-          ? Buffer.from(JSON.stringify({ t: last.createdAt.toISOString(), id: last.id })).toString(
-              'base64url',
-            )
-          : null,
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
     };
   }
 
@@ -177,7 +131,7 @@ export class OnboardingsController {
   @ApiOperation({ summary: 'Status, steps, Workato resource ids, error and timestamps' })
   async get(@Param('id', new ParseUUIDPipe()) id: string) {
     const snapshot = await this.store.load(id);
-    if (!snapshot) throw notFound(id);
+    if (!snapshot) throw notFound('onboarding', id);
     return presentOnboarding(snapshot, await this.store.audit(id));
   }
 
@@ -189,7 +143,7 @@ export class OnboardingsController {
   @ApiResponse({ status: 409, description: 'The onboarding is not in a replayable status' })
   async replay(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request) {
     const result = await this.commandBus.execute(new ReplayOnboardingCommand(id, actorOf(req)));
-    if (result.outcome === 'not_found') throw notFound(id);
+    if (result.outcome === 'not_found') throw notFound('onboarding', id);
     if (result.outcome === 'not_replayable')
       throw httpError(HttpStatus.CONFLICT, 'Conflict', result.reason);
     return presentOnboarding(result.onboarding);
@@ -204,7 +158,7 @@ export class OnboardingsController {
     const result = await this.commandBus.execute(new RetrieveCredentialsCommand(id, actorOf(req)));
     switch (result.outcome) {
       case 'not_found':
-        throw notFound(id);
+        throw notFound('onboarding', id);
       case 'not_completed':
         throw httpError(
           HttpStatus.CONFLICT,

@@ -1,8 +1,9 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { SecretBox } from '../../platform/secrets/secret-box';
 import { SECRET_CONTEXT } from '../../platform/secrets/secret-context';
-import { apiKeyNameOf } from '../domain/steps';
-import { OnboardingStore } from '../ports/onboarding.store';
+import { isOnboardingRequest } from '../domain/customer-operation';
+import { TOKEN_STEP_KINDS, tokenKeyNameOf } from '../domain/steps';
+import { OnboardingSnapshot, OnboardingStore } from '../ports/onboarding.store';
 
 export interface Credentials {
   onboardingId: string;
@@ -41,8 +42,7 @@ export class RetrieveCredentialsHandler implements ICommandHandler<RetrieveCrede
   }: RetrieveCredentialsCommand): Promise<CredentialsResult> {
     const snapshot = await this.store.load(id);
     if (!snapshot) return { outcome: 'not_found' };
-    if (snapshot.status !== 'COMPLETED')
-      return { outcome: 'not_completed', status: snapshot.status };
+    if (!credentialsReady(snapshot)) return { outcome: 'not_completed', status: snapshot.status };
     const taken = await this.store.takeCredentials(id, {
       onboardingId: id,
       action: 'CREDENTIALS_RETRIEVED',
@@ -50,14 +50,17 @@ export class RetrieveCredentialsHandler implements ICommandHandler<RetrieveCrede
       actorFingerprint: actor.fingerprint,
     });
     if (!taken) return { outcome: 'already_retrieved' };
-    const jwt = snapshot.request.apiClient.jwt;
+    const jwt = isOnboardingRequest(snapshot.request) ? snapshot.request.apiClient.jwt : undefined;
     return {
       outcome: 'retrieved',
       credentials: {
         onboardingId: id,
-        apiClientId: snapshot.steps.find((s) => s.kind === 'API_CLIENT')?.workatoId ?? null,
+        apiClientId:
+          snapshot.steps.find((s) => s.kind === 'API_CLIENT')?.workatoId ??
+          snapshot.steps.find((s) => s.target)?.target?.clientId ??
+          null,
         apiKeys: taken.steps.map((s) => ({
-          name: apiKeyNameOf(s.name),
+          name: tokenKeyNameOf(s),
           id: s.workatoId,
           authToken: s.secretCiphertext
             ? this.secrets.decrypt(s.secretCiphertext, SECRET_CONTEXT.apiKeyToken(id, s.name))
@@ -74,4 +77,15 @@ export class RetrieveCredentialsHandler implements ICommandHandler<RetrieveCrede
       },
     };
   }
+}
+
+/**
+ * Whether the saga's tokens can be handed out: once it completed, or, for an overlap rotation,
+ * as soon as every new key exists, so the customer deploys it during the grace period.
+ */
+export function credentialsReady(snapshot: OnboardingSnapshot): boolean {
+  if (snapshot.status === 'COMPLETED') return true;
+  if (snapshot.operationType !== 'KEY_ROTATION' || snapshot.status !== 'IN_PROGRESS') return false;
+  const tokens = snapshot.steps.filter((s) => TOKEN_STEP_KINDS.includes(s.kind));
+  return tokens.length > 0 && tokens.every((s) => s.status === 'SUCCEEDED');
 }

@@ -1,17 +1,22 @@
-import type { OnboardingRequest } from '../domain/onboarding-request';
+import type { OperationType, SagaRequest } from '../domain/customer-operation';
 import type { LifecycleChange, OnboardingStatus } from '../domain/lifecycle';
 import type { PlannedStep, ReplayedStep, StepState } from '../domain/steps';
 import type { RecordedError } from '../domain/errors';
 
+/**
+ * A saga of the service as stored: an onboarding, or one of the customer operations after it
+ * (`operationType`); they share one table, one runner and one set of guarantees.
+ */
 export interface OnboardingSnapshot {
   id: string;
+  operationType: OperationType;
   eventId: string;
   managedUserId: string;
   customerName: string;
   source: 'kafka' | 'http';
   status: OnboardingStatus;
   attempt: number;
-  request: OnboardingRequest;
+  request: SagaRequest;
   jwtSecretCiphertext: string | null;
   error: RecordedError | null;
   nextRunAt: Date;
@@ -29,7 +34,8 @@ export interface NewOnboarding {
   id: string;
   workatoAccount: string;
   source: 'kafka' | 'http';
-  request: OnboardingRequest;
+  request: SagaRequest;
+  /** An onboarding's steps; a customer operation plans its own on its first run. */
   steps: PlannedStep[];
   jwtSecretCiphertext: string | null;
   deadlineAt: Date;
@@ -42,7 +48,7 @@ export type RecordedEvent =
       created: false;
       onboardingId: string;
       /** What the earlier event asked for, to tell a redelivery from a reused eventId. */
-      request: OnboardingRequest;
+      request: SagaRequest;
       jwtSecretCiphertext: string | null;
     };
 
@@ -78,6 +84,8 @@ export interface OnboardingWrite {
 }
 
 export interface OnboardingListQuery {
+  /** Absent: every type. */
+  operationTypes?: readonly OperationType[];
   status?: OnboardingStatus;
   managedUserId?: string;
   eventId?: string;
@@ -95,7 +103,9 @@ export interface AuditRecord {
 }
 
 export interface TakenCredentials {
-  steps: { name: string; workatoId: string | null; secretCiphertext: string | null }[];
+  steps: (Pick<StepState, 'name' | 'kind' | 'target' | 'workatoId'> & {
+    secretCiphertext: string | null;
+  })[];
   jwtSecretCiphertext: string | null;
 }
 
@@ -118,6 +128,16 @@ export abstract class OnboardingStore {
    */
   abstract createFromEvents(inputs: NewOnboarding[]): Promise<RecordedEvent[]>;
   abstract load(id: string): Promise<OnboardingSnapshot | null>;
+  /** Every saga of one customer in one Workato account, in the order they were ingested. */
+  abstract customerSagas(
+    workatoAccount: string,
+    managedUserId: string,
+  ): Promise<OnboardingSnapshot[]>;
+  /**
+   * Stores the steps a customer operation planned on its first run, if `owner` still holds the
+   * lease (else LeaseLostError).
+   */
+  abstract planSteps(owner: string, id: string, steps: PlannedStep[]): Promise<void>;
   abstract list(query: OnboardingListQuery): Promise<OnboardingSnapshot[]>;
 
   /**

@@ -89,6 +89,13 @@ export abstract class WorkatoWorkspace {
     keyId: string,
   ): Promise<WorkspaceApiKey>;
   abstract deleteApiKey(managedUserId: string, clientId: string, keyId: string): Promise<boolean>;
+  /** Resolves to false when the key is gone (404). Enabling an enabled key changes nothing. */
+  abstract setApiKeyActive(
+    managedUserId: string,
+    clientId: string,
+    keyId: string,
+    active: boolean,
+  ): Promise<boolean>;
 }
 
 /** How a Workato account is doing, as operators see it. */

@@ -46,12 +46,14 @@ export class OnboardingCompensation {
         }
         const compensationAttempts = step.compensationAttempts + 1;
         try {
-          await row.step.undo!(run, step);
+          const undone = await row.step.undo!(run, step);
           run.updateStep(step.name, {
-            status: 'COMPENSATED',
             compensationAttempts,
-            secretCiphertext: null,
             finishedAt: new Date(),
+            // A kept resource keeps its token for the credentials; a deleted one's is wiped.
+            ...(undone === 'retained'
+              ? { status: 'RETAINED' as const }
+              : { status: 'COMPENSATED' as const, secretCiphertext: null }),
           });
         } catch (error) {
           if (isAccountRefusal(error)) return this.waitForAccount(run, step.name);

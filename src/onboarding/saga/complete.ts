@@ -31,7 +31,6 @@ export class OnboardingCompletion {
         topic: this.config.values.KAFKA_TOPIC_RESULTS,
         key: run.onboarding.managedUserId,
         payload: resultMessage(
-          status === 'COMPLETED' ? 'OnboardingCompleted' : 'OnboardingFailed',
           run.onboarding,
           status as 'COMPLETED' | 'FAILED' | 'COMPENSATION_FAILED',
           error,

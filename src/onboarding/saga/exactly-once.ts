@@ -1,7 +1,7 @@
 import type { StepState } from '../domain/steps';
 import { isTerminalFailure } from './failures';
 import type { OnboardingRun } from './onboarding-run';
-import type { ProvisionStep } from './saga-step';
+import type { ExactlyOnceStep } from './saga-step';
 
 /**
  * Exactly-once creation in Workato without transactions across systems: look the resource up
@@ -13,7 +13,7 @@ import type { ProvisionStep } from './saga-step';
 export async function provisionOnce(
   run: OnboardingRun,
   step: StepState,
-  impl: ProvisionStep,
+  impl: ExactlyOnceStep,
   seal: (secret: string) => string,
   now: () => Date = () => new Date(),
 ): Promise<void> {

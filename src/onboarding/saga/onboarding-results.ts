@@ -1,23 +1,50 @@
+import { isOnboardingRequest, RESULT_TYPES } from '../domain/customer-operation';
 import type { RecordedError } from '../domain/errors';
 import { resourcesOf } from '../domain/steps';
 import type { OnboardingSnapshot } from '../ports/onboarding.store';
 
-/** The message on KAFKA_TOPIC_RESULTS for a terminal outcome. Never carries a secret. */
+/**
+ * The message on KAFKA_TOPIC_RESULTS for a saga's terminal outcome: OnboardingCompleted /
+ * OnboardingFailed, or the customer operation's own pair (ApiKeysRotated, ...). Never carries
+ * a secret: new tokens are handed out once over REST.
+ */
 export function resultMessage(
-  type: 'OnboardingCompleted' | 'OnboardingFailed',
   snapshot: OnboardingSnapshot,
   status: 'COMPLETED' | 'FAILED' | 'COMPENSATION_FAILED',
   error: RecordedError | null,
 ): Record<string, unknown> {
+  const types = RESULT_TYPES[snapshot.operationType];
+  const type = status === 'COMPLETED' ? types.completed : types.failed;
+  const request = snapshot.request;
+  if (isOnboardingRequest(request))
+    return {
+      type,
+      onboardingId: snapshot.id,
+      eventId: snapshot.eventId,
+      attempt: snapshot.attempt,
+      customer: request.customer,
+      projectId: request.projectId,
+      status,
+      resources: resourcesOf(snapshot.steps),
+      error,
+      occurredAt: new Date().toISOString(),
+    };
   return {
     type,
-    onboardingId: snapshot.id,
+    operationId: snapshot.id,
+    operationType: snapshot.operationType,
     eventId: snapshot.eventId,
     attempt: snapshot.attempt,
-    customer: snapshot.request.customer,
-    projectId: snapshot.request.projectId,
+    customer: { managedUserId: snapshot.managedUserId },
     status,
-    resources: resourcesOf(snapshot.steps),
+    steps: snapshot.steps.map((s) => ({
+      name: s.name,
+      kind: s.kind,
+      status: s.status,
+      workatoId: s.workatoId,
+      ...(s.target?.keyName ? { apiKey: s.target.keyName } : {}),
+      ...(s.target?.newKeyName ? { newApiKey: s.target.newKeyName } : {}),
+    })),
     error,
     occurredAt: new Date().toISOString(),
   };

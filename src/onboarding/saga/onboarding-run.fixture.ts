@@ -44,6 +44,7 @@ export function stepState(
     lastError: null,
     startedAt: null,
     finishedAt: null,
+    target: null,
     ...overrides,
   };
 }
@@ -75,6 +76,7 @@ export function runOf(
   const now = new Date();
   const snapshot: OnboardingSnapshot = {
     id: '00000000-0000-4000-8000-000000000001',
+    operationType: 'ONBOARDING',
     eventId: REQUEST.eventId,
     managedUserId: REQUEST.customer.managedUserId,
     customerName: REQUEST.customer.name,

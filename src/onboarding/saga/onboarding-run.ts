@@ -7,6 +7,8 @@ import {
   NextMove,
   transition,
 } from '../domain/lifecycle';
+import { isOnboardingRequest } from '../domain/customer-operation';
+import type { OnboardingRequest } from '../domain/onboarding-request';
 import type { StepKind, StepState } from '../domain/steps';
 import type {
   OnboardingSnapshot,
@@ -64,6 +66,14 @@ export class OnboardingRun {
 
   get id(): string {
     return this.onboarding.id;
+  }
+
+  /** The request of an onboarding (its provisioning steps read it); a bug for another saga. */
+  get onboardingRequest(): OnboardingRequest {
+    const request = this.onboarding.request;
+    if (!isOnboardingRequest(request))
+      throw new Error(`saga ${this.id} is a ${this.onboarding.operationType}, not an onboarding`);
+    return request;
   }
 
   get steps(): readonly StepState[] {

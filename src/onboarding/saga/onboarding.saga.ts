@@ -1,10 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import type { OnboardingRequest } from '../domain/onboarding-request';
 import type { PlannedStep, StepKind } from '../domain/steps';
-import type { SagaRow } from './saga-step';
+import type { ProvisionStep, SagaRow } from './saga-step';
 import { ApiClientStep } from './steps/api-client.step';
 import { ApiCollectionStep } from './steps/api-collection.step';
 import { ApiKeyStep } from './steps/api-key.step';
+import {
+  DeleteApiClientStep,
+  DeleteApiKeyStep,
+  DisableApiKeyStep,
+  EnableApiKeyStep,
+  GracePeriodStep,
+  RefreshApiKeyStep,
+} from './steps/key-state.steps';
+import { RotatedApiKeyStep } from './steps/rotated-api-key.step';
 
 /**
  * The onboarding saga: the one place that says what an onboarding does, in which order, and
@@ -16,16 +25,41 @@ import { ApiKeyStep } from './steps/api-key.step';
  */
 @Injectable()
 export class OnboardingSaga {
-  readonly rows: readonly SagaRow[];
+  readonly rows: readonly SagaRow<ProvisionStep>[];
+  /**
+   * The customer operations' steps and their undo. Which of them an operation runs, in which
+   * order, depends on what the customer has when it starts: domain/customer-operation.plan.ts.
+   */
+  readonly operationRows: readonly SagaRow[];
 
-  constructor(apiCollection: ApiCollectionStep, apiClient: ApiClientStep, apiKey: ApiKeyStep) {
+  constructor(
+    apiCollection: ApiCollectionStep,
+    apiClient: ApiClientStep,
+    apiKey: ApiKeyStep,
+    rotatedApiKey: RotatedApiKeyStep,
+    gracePeriod: GracePeriodStep,
+    refreshApiKey: RefreshApiKeyStep,
+    disableApiKey: DisableApiKeyStep,
+    enableApiKey: EnableApiKeyStep,
+    deleteApiKey: DeleteApiKeyStep,
+    deleteApiClient: DeleteApiClientStep,
+  ) {
     this.rows = [
       // step                 undone by
       { step: apiCollection, undo: 'retain' }, // Workato cannot delete an API collection
       { step: apiClient, undo: 'delete' },
       { step: apiKey, undo: 'delete' }, // one step per API key of the event
     ];
-    for (const row of this.rows)
+    this.operationRows = [
+      { step: rotatedApiKey, undo: 'delete' }, // kept once the grace period has passed
+      { step: gracePeriod, undo: 'none' },
+      { step: refreshApiKey, undo: 'none' }, // the old token is gone for good
+      { step: disableApiKey, undo: 'none' },
+      { step: enableApiKey, undo: 'none' },
+      { step: deleteApiKey, undo: 'none' },
+      { step: deleteApiClient, undo: 'none' },
+    ];
+    for (const row of [...this.rows, ...this.operationRows])
       if (row.undo === 'delete' && !row.step.undo)
         throw new Error(`saga step ${row.step.kind} is undone by delete but has no undo`);
   }
@@ -38,8 +72,8 @@ export class OnboardingSaga {
   }
 
   rowFor(kind: StepKind): SagaRow {
-    const row = this.rows.find((r) => r.step.kind === kind);
-    if (!row) throw new Error(`the onboarding saga has no step ${kind}`);
+    const row = [...this.rows, ...this.operationRows].find((r) => r.step.kind === kind);
+    if (!row) throw new Error(`no saga has a step ${kind}`);
     return row;
   }
 }

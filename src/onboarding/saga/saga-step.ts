@@ -15,14 +15,11 @@ export interface Created {
 }
 
 /**
- * One kind of Workato resource an onboarding provisions: how it is found, created and undone,
- * side by side. The saga table (onboarding.saga.ts) puts these in order; exactly-once.ts runs
- * them so that nothing is created twice.
+ * One kind of Workato resource a saga creates: how it is found, created and undone, side by
+ * side. exactly-once.ts runs it so that nothing is created twice.
  */
-export interface ProvisionStep {
+export interface ExactlyOnceStep {
   readonly kind: StepKind;
-  /** The instances of this step an onboarding needs (one per API key), named and keyed. */
-  plan(request: OnboardingRequest): Omit<PlannedStep, 'position' | 'kind'>[];
   /**
    * On a first attempt (no intent recorded), whether something may already exist under the
    * natural key, so the step must look before creating. A look-up that cannot find anything is
@@ -37,12 +34,48 @@ export interface ProvisionStep {
   foundWithoutIntent(run: OnboardingRun, step: StepState, found: Found): 'adopt' | OnboardingError;
   /** Ours, created before a crash lost Workato's answer: recovers its one-time secret. */
   recoverSecret?(run: OnboardingRun, step: StepState, found: Found): Promise<string | null>;
-  /** Deletes the resource (already gone counts as done); steps whose undo is `retain` have none. */
-  undo?(run: OnboardingRun, step: StepState): Promise<void>;
+  /**
+   * Deletes the resource (already gone counts as done); steps whose undo is `retain` have none.
+   * `retained`: the resource must stay after all (it is already in use), so it is kept and
+   * marked RETAINED.
+   */
+  undo?(run: OnboardingRun, step: StepState): Promise<void | 'retained'>;
+}
+
+/**
+ * One kind of Workato resource an onboarding provisions. The saga table (onboarding.saga.ts)
+ * puts these in order.
+ */
+export interface ProvisionStep extends ExactlyOnceStep {
+  /** The instances of this step an onboarding needs (one per API key), named and keyed. */
+  plan(request: OnboardingRequest): Omit<PlannedStep, 'position' | 'kind'>[];
+}
+
+/** What an action step did: a token Workato showed once, or a time to wait until. */
+export interface ActionOutcome {
+  secret?: string | null;
+  waitUntil?: Date;
+}
+
+/**
+ * A customer operation's step that changes the state of a resource the service manages
+ * (disable, enable, delete, a new secret, a wait): no look-up before it, since doing it again
+ * leaves the same state, or (a new secret) one the customer has not been given yet.
+ */
+export interface ActionStep {
+  readonly kind: StepKind;
+  perform(run: OnboardingRun, step: StepState, now: Date): Promise<ActionOutcome>;
+  undo?: undefined;
+}
+
+export type SagaStep = ProvisionStep | ExactlyOnceStep | ActionStep;
+
+export function isActionStep(step: SagaStep): step is ActionStep {
+  return 'perform' in step;
 }
 
 /** A row of a saga table: a step and what undoes it when a later step fails for good. */
-export interface SagaRow {
-  step: ProvisionStep;
+export interface SagaRow<S extends SagaStep = SagaStep> {
+  step: S;
   undo: UndoPolicy;
 }

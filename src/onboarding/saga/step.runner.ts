@@ -8,6 +8,10 @@ import { SecretBox } from '../../platform/secrets/secret-box';
 import { SECRET_CONTEXT } from '../../platform/secrets/secret-context';
 import { NextMove, TransitionRefused } from '../domain/lifecycle';
 import { runOrder, StepState } from '../domain/steps';
+import { isOnboardingRequest } from '../domain/customer-operation';
+import { customerResources } from '../domain/customer-resources';
+import { planCustomerOperation } from '../domain/customer-operation.plan';
+import { OnboardingError } from '../domain/errors';
 import { LeaseLostError, OnboardingStore } from '../ports/onboarding.store';
 import { WorkatoAccounts } from '../ports/workato-workspace.port';
 import { OnboardingCompensation } from './compensate';
@@ -19,6 +23,7 @@ import { lifecyclePolicy } from './lifecycle-policy';
 import { RunOnboardingCommand } from './onboarding.messages';
 import { OnboardingRun } from './onboarding-run';
 import { OnboardingSaga } from './onboarding.saga';
+import { isActionStep } from './saga-step';
 
 /**
  * Runs one leased onboarding through the saga table, from its stored state, until it completes,
@@ -60,6 +65,7 @@ export class OnboardingStepRunner implements ICommandHandler<RunOnboardingComman
           // Finished or replayed elsewhere since it was claimed.
           return await this.store.releaseLease(this.identity.id, run.id);
         }
+        if (next === 'RUN_STEPS') next = await this.planOperation(run);
         if (next === 'RUN_STEPS') next = await this.forward(run);
         if (next === 'COMPENSATE') {
           this.logger.error({
@@ -87,6 +93,48 @@ export class OnboardingStepRunner implements ICommandHandler<RunOnboardingComman
     });
   }
 
+  /**
+   * A customer operation's first run plans its steps from what the customer has by then (its
+   * earlier sagas have all finished: the runner claims a customer's sagas one at a time). A
+   * customer with nothing of the service's, or a request that cannot apply, fails here.
+   */
+  private async planOperation(run: OnboardingRun): Promise<NextMove> {
+    const request = run.onboarding.request;
+    if (isOnboardingRequest(request) || run.steps.length > 0) return 'RUN_STEPS';
+    try {
+      const history = await this.store.customerSagas(
+        run.onboarding.workatoAccount,
+        run.onboarding.managedUserId,
+      );
+      const earlier = history.filter((saga) => saga.id !== run.id);
+      const planned = planCustomerOperation(request, customerResources(earlier));
+      await run.commit();
+      await this.store.planSteps(this.identity.id, run.id, planned);
+      run.onboarding.steps.push(
+        ...planned.map((p): StepState => ({
+          ...p,
+          target: p.target ?? null,
+          status: 'PENDING',
+          attempts: 0,
+          compensationAttempts: 0,
+          intentRecordedAt: null,
+          workatoId: null,
+          adopted: false,
+          hasSecret: false,
+          lastError: null,
+          startedAt: null,
+          finishedAt: null,
+        })),
+      );
+      this.logger.log({ msg: 'customer operation planned', steps: planned.length, ...run.ref });
+      return 'RUN_STEPS';
+    } catch (error) {
+      if (!(error instanceof OnboardingError)) throw error;
+      const recorded = toRecordedError(error);
+      return run.on({ type: 'STEP_FAILED', at: new Date(), error: recorded, attempts: 1 });
+    }
+  }
+
   /** Runs the pending steps in order; returns what comes next. */
   private async forward(run: OnboardingRun): Promise<NextMove> {
     for (const step of runOrder(run.steps)) {
@@ -112,9 +160,40 @@ export class OnboardingStepRunner implements ICommandHandler<RunOnboardingComman
     const seal = (secret: string) =>
       this.secrets.encrypt(secret, SECRET_CONTEXT.apiKeyToken(run.id, step.name));
     try {
-      await this.tracing.inStep(run.ref, `step ${step.name}`, () =>
-        provisionOnce(run, step, impl, seal),
-      );
+      if (isActionStep(impl)) {
+        const now = new Date();
+        run.updateStep(step.name, {
+          attempts: step.attempts + 1,
+          startedAt: step.startedAt ?? now,
+        });
+        // What came before is durable before anything changes state: a new key's token is
+        // stored before any old key is disabled, and a wait's start before the wait.
+        await run.commit();
+        const outcome = await this.tracing.inStep(run.ref, `step ${step.name}`, () =>
+          impl.perform(run, step, now),
+        );
+        if (outcome.waitUntil) {
+          const next = run.on({ type: 'STEP_WAITING', at: now, until: outcome.waitUntil });
+          this.logger.log({
+            msg: 'step waits',
+            step: step.name,
+            until: outcome.waitUntil.toISOString(),
+            ...run.ref,
+          });
+          await run.commit({ releaseLease: true });
+          return next;
+        }
+        run.updateStep(step.name, {
+          status: 'SUCCEEDED',
+          lastError: null,
+          finishedAt: new Date(),
+          ...(outcome.secret ? { secretCiphertext: seal(outcome.secret) } : {}),
+        });
+      } else {
+        await this.tracing.inStep(run.ref, `step ${step.name}`, () =>
+          provisionOnce(run, step, impl, seal),
+        );
+      }
       this.metrics.observeStep(step.kind, 'succeeded', seconds());
       return 'RUN_STEPS';
     } catch (error) {

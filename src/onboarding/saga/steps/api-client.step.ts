@@ -34,13 +34,13 @@ export class ApiClientStep implements ProvisionStep {
 
   /** Only when adoption is on: with it off, nothing of ours can exist before our intent. */
   mayPreexist(run: OnboardingRun): boolean {
-    return adoptsExisting(run.onboarding.request, this.config.values.ONBOARDING_ADOPT_EXISTING);
+    return adoptsExisting(run.onboardingRequest, this.config.values.ONBOARDING_ADOPT_EXISTING);
   }
 
   find(run: OnboardingRun): Promise<Found | null> {
     return this.workspaceOf(run).findApiClient(
       run.onboarding.managedUserId,
-      run.onboarding.request.apiClient.name,
+      run.onboardingRequest.apiClient.name,
     );
   }
 
@@ -62,7 +62,8 @@ export class ApiClientStep implements ProvisionStep {
   }
 
   private async payload(run: OnboardingRun): Promise<CreateApiClientInput> {
-    const { request, managedUserId } = run.onboarding;
+    const { managedUserId } = run.onboarding;
+    const request = run.onboardingRequest;
     const client = request.apiClient;
     const collectionId = run.stepOfKind('API_COLLECTION')?.workatoId;
     if (!collectionId)

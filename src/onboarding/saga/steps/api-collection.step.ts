@@ -30,11 +30,11 @@ export class ApiCollectionStep implements ProvisionStep {
 
   /** Only when adoption is on: with it off, nothing of ours can exist before our intent. */
   mayPreexist(run: OnboardingRun): boolean {
-    return adoptsExisting(run.onboarding.request, this.config.values.ONBOARDING_ADOPT_EXISTING);
+    return adoptsExisting(run.onboardingRequest, this.config.values.ONBOARDING_ADOPT_EXISTING);
   }
 
   find(run: OnboardingRun): Promise<Found | null> {
-    const { projectId, collection } = run.onboarding.request;
+    const { projectId, collection } = run.onboardingRequest;
     return this.workspaceOf(run).findApiCollection(
       run.onboarding.managedUserId,
       projectId,
@@ -43,7 +43,7 @@ export class ApiCollectionStep implements ProvisionStep {
   }
 
   create(run: OnboardingRun): Promise<Created> {
-    const { projectId, collection } = run.onboarding.request;
+    const { projectId, collection } = run.onboardingRequest;
     return this.workspaceOf(run).createApiCollection(
       run.onboarding.managedUserId,
       projectId,

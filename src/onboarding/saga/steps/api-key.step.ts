@@ -62,7 +62,7 @@ export class ApiKeyStep implements ProvisionStep {
    * one was never handed out). Keys of JWT and OIDC clients have no token to recover.
    */
   async recoverSecret(run: OnboardingRun, step: StepState, found: Found): Promise<string | null> {
-    if (!['token', 'oauth2'].includes(run.onboarding.request.apiClient.authType)) return null;
+    if (!['token', 'oauth2'].includes(run.onboardingRequest.apiClient.authType)) return null;
     const refreshed = await this.workspaceOf(run).refreshApiKeySecret(
       run.onboarding.managedUserId,
       clientIdOf(run),
@@ -77,7 +77,8 @@ export class ApiKeyStep implements ProvisionStep {
   }
 
   async undo(run: OnboardingRun, step: StepState): Promise<void> {
-    const { managedUserId, request } = run.onboarding;
+    const { managedUserId } = run.onboarding;
+    const request = run.onboardingRequest;
     const clientId =
       run.stepOfKind('API_CLIENT')?.workatoId ??
       (await this.workspaceOf(run).findApiClient(managedUserId, request.apiClient.name))?.id;
@@ -103,7 +104,7 @@ function clientIdOf(run: OnboardingRun): string {
 
 function keyRequest(run: OnboardingRun, step: StepState): ApiKeyRequest {
   const name = apiKeyNameOf(step.name);
-  const key = run.onboarding.request.apiKeys.find((k) => k.name === name);
+  const key = run.onboardingRequest.apiKeys.find((k) => k.name === name);
   if (!key) throw new OnboardingError('STEP_ORDER', `the event has no API key "${name}"`);
   return key;
 }

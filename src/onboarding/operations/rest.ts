@@ -1,0 +1,55 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import type { z } from 'zod';
+
+/** Every error of this API has the same JSON shape: statusCode, error, message (and issues). */
+export function httpError(status: HttpStatus, error: string, message: string): HttpException {
+  return new HttpException({ statusCode: status, error, message }, status);
+}
+
+export function badRequest(
+  message: string,
+  issues: { path: string; message: string }[] = [],
+): HttpException {
+  return new HttpException(
+    { statusCode: 400, error: 'Bad Request', message, issues },
+    HttpStatus.BAD_REQUEST,
+  );
+}
+
+export function notFound(what: string, id: string): HttpException {
+  return httpError(HttpStatus.NOT_FOUND, 'Not Found', `no ${what} ${id}`);
+}
+
+/** A query string checked against `schema`; 400 naming each bad parameter. */
+export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
+  const parsed = schema.safeParse(query);
+  if (!parsed.success)
+    throw badRequest(
+      'invalid query',
+      parsed.error.issues.map((i) => ({
+        path: i.path.join('.') || '(query)',
+        message: i.message,
+      })),
+    );
+  return parsed.data;
+}
+
+export function encodeCursor(last: { createdAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify({ t: last.createdAt.toISOString(), id: last.id })).toString(
+    'base64url',
+  );
+}
+
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const { t, id } = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as {
+      t: string;
+      id: string;
+    };
+    const createdAt = new Date(t);
+    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    return { createdAt, id };
+  } catch {
+    throw badRequest('cursor is not one this API returned');
+  }
+}
