@@ -196,7 +196,13 @@ export class IngestOnboardingHandler implements ICommandHandler<
     };
     switch (outcome) {
       case 'created':
-        this.logger.log({ msg: 'onboarding received', source, ...context });
+        this.logger.log({
+          msg: isOnboardingRequest(request)
+            ? 'onboarding received'
+            : `${request.eventType} received`,
+          source,
+          ...context,
+        });
         this.tracing.recordIngestion(context, source);
         this.eventBus.publish(new OnboardingAccepted(onboardingId));
         return { outcome, onboardingId };
