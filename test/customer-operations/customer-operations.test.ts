@@ -275,6 +275,13 @@ describe('customer operations', () => {
     expect(types).toEqual(
       expect.arrayContaining(['CustomerOffboardingCompleted', 'CustomerReactivated']),
     );
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /workato_onboarding_customer_operations_finished_total\{type="OFFBOARDING",outcome="completed"\} [3-9]/,
+    );
+    expect(metrics).toMatch(
+      /workato_onboarding_customer_operations\{type="REACTIVATION",status="COMPLETED"\} 1/,
+    );
   });
 
   it('leaves an adopted API client alone when offboarding, deleting only the keys the service created', async () => {

@@ -39,15 +39,20 @@ export class OnboardingCompletion {
     await run.commit({ releaseLease: next === 'WAIT' || next === 'STOP' });
     if (terminal) {
       const seconds = (Date.now() - run.onboarding.createdAt.getTime()) / 1000;
-      this.metrics.observeOnboardingFinished(
+      const outcome =
         status === 'COMPLETED'
           ? 'completed'
           : status === 'FAILED'
             ? 'failed'
-            : 'compensation_failed',
-        seconds,
-      );
-      if (status === 'COMPLETED') this.logger.log({ msg: 'onboarding completed', ...run.ref });
+            : 'compensation_failed';
+      const type = run.onboarding.operationType;
+      if (type === 'ONBOARDING') this.metrics.observeOnboardingFinished(outcome, seconds);
+      else this.metrics.countOperationFinished(type, outcome);
+      if (status === 'COMPLETED')
+        this.logger.log({
+          msg: type === 'ONBOARDING' ? 'onboarding completed' : `${type} completed`,
+          ...run.ref,
+        });
       this.eventBus.publish(new OnboardingFinished(run.id, status));
     }
     return next;

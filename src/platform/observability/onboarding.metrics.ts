@@ -145,6 +145,18 @@ export class OnboardingMetrics {
     labelNames: ['status'] as const,
     registers: [this.registry],
   });
+  private readonly operations = new Gauge({
+    name: `${PREFIX}customer_operations`,
+    help: 'Customer operations (key rotations, offboardings, reactivations) by type and status (read from Postgres at scrape time)',
+    labelNames: ['type', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly operationsFinished = new Counter({
+    name: `${PREFIX}customer_operations_finished_total`,
+    help: 'Customer operations that reached a terminal status, by type and outcome',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
   private readonly outboxBacklog = new Gauge({
     name: `${PREFIX}outbox_backlog`,
     help: 'Results messages not yet published to Kafka (read from Postgres at scrape time)',
@@ -166,6 +178,10 @@ export class OnboardingMetrics {
 
   observeOnboardingFinished(outcome: OnboardingOutcome, durationSeconds: number): void {
     this.onboardingDuration.observe({ outcome }, seconds(durationSeconds));
+  }
+
+  countOperationFinished(type: string, outcome: OnboardingOutcome): void {
+    this.operationsFinished.inc({ type, outcome });
   }
 
   observeStep(kind: StepKind, outcome: StepOutcome, durationSeconds: number): void {
@@ -222,15 +238,19 @@ export class OnboardingMetrics {
   }
 
   private async readOnboardingsByStatus(): Promise<void> {
-    const rows = await this.scrapeQuery<{ status: string; count: string }>(
+    const rows = await this.scrapeQuery<{ type: string; status: string; count: string }>(
       'onboardings',
-      'SELECT status, count(*) AS count FROM onboarding GROUP BY status',
+      'SELECT operation_type AS type, status, count(*) AS count FROM onboarding GROUP BY 1, 2',
     );
     this.onboardings.reset();
+    this.operations.reset();
     if (!rows) return;
     // Every status, so a status with no onboardings reads 0 rather than vanishing.
     for (const status of ONBOARDING_STATUSES) this.onboardings.set({ status }, 0);
-    for (const row of rows) this.onboardings.set({ status: row.status }, Number(row.count));
+    for (const row of rows)
+      if (row.type === 'ONBOARDING')
+        this.onboardings.set({ status: row.status }, Number(row.count));
+      else this.operations.set({ type: row.type, status: row.status }, Number(row.count));
   }
 
   private async readOutboxBacklog(): Promise<void> {
