@@ -23,8 +23,9 @@ const countsOf = (sql: string): unknown[] =>
   sql.includes('outbox_message')
     ? [{ n: 7 }]
     : [
-        { status: 'COMPLETED', count: '3' },
-        { status: 'FAILED', count: '1' },
+        { type: 'ONBOARDING', status: 'COMPLETED', count: '3' },
+        { type: 'ONBOARDING', status: 'FAILED', count: '1' },
+        { type: 'OFFBOARDING', status: 'COMPLETED', count: '2' },
       ];
 
 async function text(metrics: OnboardingMetrics): Promise<string> {
@@ -47,6 +48,10 @@ describe('OnboardingMetrics', () => {
     expect(body).toContain('workato_onboarding_onboardings{status="COMPLETED"} 3');
     expect(body).toContain('workato_onboarding_onboardings{status="FAILED"} 1');
     expect(body).toContain('workato_onboarding_onboardings{status="RECEIVED"} 0');
+    // Customer operations are counted apart from onboardings.
+    expect(body).toContain(
+      'workato_onboarding_customer_operations{type="OFFBOARDING",status="COMPLETED"} 2',
+    );
     expect(body).toContain('workato_onboarding_onboardings{status="COMPENSATION_FAILED"} 0');
     expect(body).toMatch(/^workato_onboarding_outbox_backlog 7$/m);
 
