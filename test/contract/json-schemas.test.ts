@@ -232,6 +232,10 @@ describe('the README examples', () => {
     expect(error).toBeNull();
   });
 
+  it('include the key rotation event', () => {
+    expect(blocks.filter((b) => b.schema === 'ApiKeysRotationRequested').length).toBeGreaterThan(0);
+  });
+
   const results = Object.values(RESULT_SCHEMA_IDS);
   const examples = blocks.filter((b) => b.schema !== null);
   it.each(examples)('README.md line $line: valid $schema', ({ schema, example }) => {
