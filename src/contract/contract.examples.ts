@@ -227,6 +227,19 @@ export const ONBOARDING_COMPLETED_EXAMPLES: Example<z.input<typeof onboardingCom
   },
 ];
 
+/** Workato's 403 on one request, as the step that sent it records it. */
+const forbidden = (method: string, path: string, step: string, at: string) => ({
+  code: 'WORKATO_FORBIDDEN',
+  message: 'Workato refused the request (HTTP 403)',
+  retryable: false,
+  httpStatus: 403,
+  workatoMessage: 'Forbidden',
+  method,
+  path,
+  step,
+  at,
+});
+
 const conflict = {
   code: 'API_KEY_CONFLICT',
   message:
@@ -271,17 +284,12 @@ export const ONBOARDING_FAILED_EXAMPLES: Example<z.input<typeof onboardingFailed
           {
             step: 'api_client',
             workatoId: '1204',
-            error: {
-              code: 'WORKATO_FORBIDDEN',
-              message: 'Workato refused the request (HTTP 403)',
-              retryable: false,
-              httpStatus: 403,
-              workatoMessage: 'Forbidden',
-              method: 'DELETE',
-              path: '/api/v2/api_clients/1204',
-              step: 'api_client',
-              at: '2026-11-22T10:05:31.118Z',
-            },
+            error: forbidden(
+              'DELETE',
+              '/api/v2/api_clients/1204',
+              'api_client',
+              '2026-11-22T10:05:31.118Z',
+            ),
           },
         ],
       },
@@ -419,17 +427,12 @@ export const CUSTOMER_OFFBOARDING_FAILED_EXAMPLES: Example<
           workatoId: null,
         },
       ],
-      error: {
-        code: 'WORKATO_FORBIDDEN',
-        message: 'Workato refused the request (HTTP 403)',
-        retryable: false,
-        httpStatus: 403,
-        workatoMessage: 'Forbidden',
-        method: 'DELETE',
-        path: clientPath,
-        step: 'delete_client:Umbrella Corp',
-        at: '2027-01-05T17:00:02.018Z',
-      },
+      error: forbidden(
+        'DELETE',
+        clientPath,
+        'delete_client:Umbrella Corp',
+        '2027-01-05T17:00:02.018Z',
+      ),
       occurredAt: '2027-01-05T17:00:02.040Z',
     },
   },
@@ -465,17 +468,12 @@ export const CUSTOMER_REACTIVATION_FAILED_EXAMPLES: Example<
       operationType: 'REACTIVATION',
       status: 'FAILED',
       steps: [{ ...onProduction('enable'), kind: 'API_KEY_ENABLE', status: 'FAILED' }],
-      error: {
-        code: 'WORKATO_FORBIDDEN',
-        message: 'Workato refused the request (HTTP 403)',
-        retryable: false,
-        httpStatus: 403,
-        workatoMessage: 'Forbidden',
-        method: 'PUT',
-        path: `${clientPath}/api_keys/5521/enable`,
-        step: 'enable:Umbrella Corp/Production',
-        at: '2026-12-09T08:00:00.951Z',
-      },
+      error: forbidden(
+        'PUT',
+        `${clientPath}/api_keys/5521/enable`,
+        'enable:Umbrella Corp/Production',
+        '2026-12-09T08:00:00.951Z',
+      ),
       occurredAt: '2026-12-09T08:00:00.977Z',
     },
   },

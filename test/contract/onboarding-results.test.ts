@@ -78,6 +78,22 @@ const conflict = toRecordedError(
   'api_key:Production',
 );
 
+/** Workato's 403 on one request, recorded against `step` as the step runner records it. */
+function forbiddenBy(method: string, path: string, step: string): RecordedError {
+  return toRecordedError(
+    new WorkspaceCallError({
+      code: 'WORKATO_FORBIDDEN',
+      message: 'Workato refused the request (HTTP 403)',
+      retryable: false,
+      httpStatus: 403,
+      workatoMessage: 'Forbidden',
+      method,
+      path,
+    }),
+    step,
+  );
+}
+
 function onTheWire(message: Record<string, unknown>): unknown {
   return JSON.parse(JSON.stringify(message));
 }
@@ -341,16 +357,9 @@ describe("the customer operations' results conform to the contract", () => {
       new OnboardingError('API_KEY_CONFLICT', 'API key "Production (rotated …)" already exists'),
       'rotate:Umbrella/Production',
     );
-    const forbidden = toRecordedError(
-      new WorkspaceCallError({
-        code: 'WORKATO_FORBIDDEN',
-        message: 'Workato refused the request (HTTP 403)',
-        retryable: false,
-        httpStatus: 403,
-        workatoMessage: 'Forbidden',
-        method: 'DELETE',
-        path: '/api/v2/managed_users/E123/api_clients/1204/api_keys/5530',
-      }),
+    const forbidden = forbiddenBy(
+      'DELETE',
+      '/api/v2/managed_users/E123/api_clients/1204/api_keys/5530',
       'rotate:Umbrella/Production',
     );
     const [rotated, ...rest] = planned(rotation());
@@ -401,16 +410,9 @@ describe("the customer operations' results conform to the contract", () => {
   });
 
   it('CustomerOffboardingFailed: Workato refused to delete the API client', () => {
-    const forbidden = toRecordedError(
-      new WorkspaceCallError({
-        code: 'WORKATO_FORBIDDEN',
-        message: 'Workato refused the request (HTTP 403)',
-        retryable: false,
-        httpStatus: 403,
-        workatoMessage: 'Forbidden',
-        method: 'DELETE',
-        path: '/api/v2/managed_users/E123/api_clients/1204',
-      }),
+    const forbidden = forbiddenBy(
+      'DELETE',
+      '/api/v2/managed_users/E123/api_clients/1204',
       STEP_NAMES.onClient('delete_client', REQUEST.apiClient.name),
     );
     const [deleteKey, deleteClient] = planned(offboarding('delete'));
