@@ -1,11 +1,22 @@
 import { z } from 'zod';
 import {
+  API_KEYS_ROTATED_EXAMPLES,
+  API_KEYS_ROTATION_FAILED_EXAMPLES,
+  API_KEYS_ROTATION_REQUESTED_EXAMPLES,
   CLOUD_EVENT_EXAMPLES,
+  CUSTOMER_OFFBOARDED_EXAMPLES,
+  CUSTOMER_OFFBOARDING_COMPLETED_EXAMPLES,
+  CUSTOMER_OFFBOARDING_FAILED_EXAMPLES,
   CUSTOMER_ONBOARDED_EXAMPLES,
+  CUSTOMER_REACTIVATED_EXAMPLES,
+  CUSTOMER_REACTIVATED_RESULT_EXAMPLES,
+  CUSTOMER_REACTIVATION_FAILED_EXAMPLES,
   DEAD_LETTER_EXAMPLES,
+  Example,
   ONBOARDING_COMPLETED_EXAMPLES,
   ONBOARDING_FAILED_EXAMPLES,
   ONBOARDING_RESULT_HEADERS_EXAMPLE,
+  OPERATION_CLOUD_EVENT_EXAMPLES,
 } from './contract.examples';
 import { deadLetterKeySchema, deadLetterPayloadSchema } from './dead-letter.schema';
 import { contractRegistry } from './contract.registry';
@@ -45,6 +56,118 @@ function kafkaMessage(key: JsonSchema) {
   return { kafka: { key, bindingVersion: KAFKA_BINDING } };
 }
 
+/**
+ * The events of the consumed topic: each is a message as a plain JSON document and one as a
+ * CloudEvent, whose schemas are `<id>` and `<id>CloudEvent`.
+ */
+const EVENTS: {
+  key: string;
+  id: string;
+  summary: string;
+  examples: Example<unknown>[];
+  cloudEvents: Example<unknown>[];
+}[] = [
+  {
+    key: 'customerOnboarded',
+    id: 'CustomerOnboarded',
+    summary: 'A new customer to onboard, as a plain JSON document.',
+    examples: CUSTOMER_ONBOARDED_EXAMPLES,
+    cloudEvents: CLOUD_EVENT_EXAMPLES,
+  },
+  {
+    key: 'apiKeysRotationRequested',
+    id: 'ApiKeysRotationRequested',
+    summary: "Rotate API keys of one of an onboarded customer's API clients.",
+    examples: API_KEYS_ROTATION_REQUESTED_EXAMPLES,
+    cloudEvents: OPERATION_CLOUD_EVENT_EXAMPLES.ApiKeysRotationRequested,
+  },
+  {
+    key: 'customerOffboarded',
+    id: 'CustomerOffboarded',
+    summary: 'The customer leaves: disable, or delete, the keys and clients the service created.',
+    examples: CUSTOMER_OFFBOARDED_EXAMPLES,
+    cloudEvents: OPERATION_CLOUD_EVENT_EXAMPLES.CustomerOffboarded,
+  },
+  {
+    key: 'customerReactivated',
+    id: 'CustomerReactivated',
+    summary: 'The customer is back: enable again the keys an offboarding disabled.',
+    examples: CUSTOMER_REACTIVATED_EXAMPLES,
+    cloudEvents: OPERATION_CLOUD_EVENT_EXAMPLES.CustomerReactivated,
+  },
+];
+
+/** The messages of the results topic; `id` names the schema, `title` the message. */
+const RESULTS: {
+  key: string;
+  id: string;
+  title: string;
+  summary: string;
+  examples: Example<unknown>[];
+}[] = [
+  {
+    key: 'onboardingCompleted',
+    id: 'OnboardingCompleted',
+    title: 'OnboardingCompleted',
+    summary: 'Every resource of the onboarding is provisioned.',
+    examples: ONBOARDING_COMPLETED_EXAMPLES,
+  },
+  {
+    key: 'onboardingFailed',
+    id: 'OnboardingFailed',
+    title: 'OnboardingFailed',
+    summary:
+      'The onboarding failed for good; what it created was undone, or what is left is listed.',
+    examples: ONBOARDING_FAILED_EXAMPLES,
+  },
+  {
+    key: 'apiKeysRotated',
+    id: 'ApiKeysRotated',
+    title: 'ApiKeysRotated',
+    summary: 'A key rotation finished; the new tokens are handed out over REST, never here.',
+    examples: API_KEYS_ROTATED_EXAMPLES,
+  },
+  {
+    key: 'apiKeysRotationFailed',
+    id: 'ApiKeysRotationFailed',
+    title: 'ApiKeysRotationFailed',
+    summary:
+      'A key rotation failed for good; new keys made before the grace period ended are deleted.',
+    examples: API_KEYS_ROTATION_FAILED_EXAMPLES,
+  },
+  {
+    key: 'customerOffboardingCompleted',
+    id: 'CustomerOffboardingCompleted',
+    title: 'CustomerOffboardingCompleted',
+    summary: 'An offboarding finished.',
+    examples: CUSTOMER_OFFBOARDING_COMPLETED_EXAMPLES,
+  },
+  {
+    key: 'customerOffboardingFailed',
+    id: 'CustomerOffboardingFailed',
+    title: 'CustomerOffboardingFailed',
+    summary: 'An offboarding failed for good; its steps say what was done.',
+    examples: CUSTOMER_OFFBOARDING_FAILED_EXAMPLES,
+  },
+  {
+    key: 'customerReactivatedResult',
+    id: 'CustomerReactivatedResult',
+    title: 'CustomerReactivated (result)',
+    summary:
+      'A reactivation finished (`type` "CustomerReactivated", like the event that asked for it).',
+    examples: CUSTOMER_REACTIVATED_RESULT_EXAMPLES,
+  },
+  {
+    key: 'customerReactivationFailed',
+    id: 'CustomerReactivationFailed',
+    title: 'CustomerReactivationFailed',
+    summary: 'A reactivation failed for good.',
+    examples: CUSTOMER_REACTIVATION_FAILED_EXAMPLES,
+  },
+];
+
+const EVENT_KEYS = EVENTS.flatMap((e) => [e.key, `${e.key}CloudEvent`]);
+
 let built: Record<string, unknown> | null = null;
 
 /** The document (built once: it depends on nothing but the code). */
@@ -61,17 +184,65 @@ function build(): Record<string, unknown> {
       'order. Not checked: the event itself says whom it is about.',
     allOf: [schemaRef('ManagedUserId')],
   });
+  const eventMessages = Object.fromEntries(
+    EVENTS.flatMap(({ key, id, summary, examples, cloudEvents }) => [
+      [
+        key,
+        {
+          name: id,
+          title: id,
+          summary,
+          contentType: 'application/json',
+          payload: schemaRef(id),
+          bindings: keyedByPartner,
+          examples,
+        },
+      ],
+      [
+        `${key}CloudEvent`,
+        {
+          name: `${id}CloudEvent`,
+          title: `${id} (CloudEvents)`,
+          summary:
+            'The same event as a CloudEvents structured-mode message (binary mode is not supported).',
+          contentType: 'application/cloudevents+json',
+          payload: schemaRef(`${id}CloudEvent`),
+          bindings: keyedByPartner,
+          examples: cloudEvents,
+        },
+      ],
+    ]),
+  );
+  const resultMessages = Object.fromEntries(
+    RESULTS.map(({ key, id, title, summary, examples }) => [
+      key,
+      {
+        name: id,
+        title,
+        summary,
+        contentType: 'application/json',
+        headers: schemaRef('OnboardingResultHeaders'),
+        payload: schemaRef(id),
+        bindings: keyedByCustomer,
+        examples: examples.map((e) => ({ ...e, headers: ONBOARDING_RESULT_HEADERS_EXAMPLE })),
+      },
+    ]),
+  );
   return {
     asyncapi: '3.0.0',
     info: {
       title: 'workato-onboarding',
       version: '1.0.0',
       description:
-        "Provisions a SaaS partner's new customers in Workato Embedded. The partner publishes " +
-        'CustomerOnboarded events; the service answers each onboarding with one result per ' +
-        'attempt, and sets aside the messages it cannot accept in a dead-letter topic. Messages ' +
-        'are keyed by the managed user id, so one customer’s messages keep their order. ' +
-        'The same event is also accepted over HTTP (POST /v1/onboardings, OpenAPI at /docs). ' +
+        "Provisions a SaaS partner's new customers in Workato Embedded, and acts on their later " +
+        'life. The partner publishes CustomerOnboarded events, and on the same topic the ' +
+        "customer's lifecycle events: ApiKeysRotationRequested, CustomerOffboarded and " +
+        'CustomerReactivated. The service answers each onboarding and each of these operations ' +
+        'with one result per attempt, and sets aside the messages it cannot accept in a ' +
+        'dead-letter topic. Messages are keyed by the managed user id, so one customer’s ' +
+        'messages keep their order. The same events are also accepted over HTTP (POST ' +
+        '/v1/onboardings, POST /v1/customers/:managedUserId/{key-rotations,offboarding,' +
+        'reactivation}; OpenAPI at /docs). ' +
         'Topic names are the defaults: each is configurable.',
     },
     servers: {
@@ -93,28 +264,32 @@ function build(): Record<string, unknown> {
     channels: {
       customerOnboarded: {
         address: TOPICS.onboarded.address,
-        title: 'Customer onboarded',
+        title: 'Customer events',
         description:
-          'CustomerOnboarded events from the partner, as a plain JSON document or a CloudEvents ' +
-          `structured-mode message. ${configurable(TOPICS.onboarded)} Invalid messages go to the ` +
-          'dead-letter topic; a valid one is recorded before its offset is committed.',
-        messages: {
-          customerOnboarded: ref('#/components/messages/customerOnboarded'),
-          customerOnboardedCloudEvent: ref('#/components/messages/customerOnboardedCloudEvent'),
-        },
+          'CustomerOnboarded events from the partner, and the customer’s later ' +
+          'ApiKeysRotationRequested, CustomerOffboarded and CustomerReactivated events, each as a ' +
+          'plain JSON document or a CloudEvents structured-mode message; `eventType` (or the ' +
+          `CloudEvents \`type\`) tells them apart. ${configurable(TOPICS.onboarded)} Invalid ` +
+          'messages go to the dead-letter topic; a valid one is recorded before its offset is ' +
+          'committed.',
+        messages: Object.fromEntries(
+          EVENT_KEYS.map((key) => [key, ref(`#/components/messages/${key}`)]),
+        ),
         bindings: { kafka: { topic: TOPICS.onboarded.address, bindingVersion: KAFKA_BINDING } },
       },
       onboardingResults: {
         address: TOPICS.results.address,
-        title: 'Onboarding results',
+        title: 'Results',
         description:
-          'One message per finished attempt of an onboarding: OnboardingCompleted or ' +
-          `OnboardingFailed. ${configurable(TOPICS.results)} Published from a transactional ` +
-          'outbox; the `outbox-id` header names the row, so a consumer can drop a repeat.',
-        messages: {
-          onboardingCompleted: ref('#/components/messages/onboardingCompleted'),
-          onboardingFailed: ref('#/components/messages/onboardingFailed'),
-        },
+          'One message per finished attempt of an onboarding (OnboardingCompleted or ' +
+          'OnboardingFailed) or of a customer operation (ApiKeysRotated or ' +
+          'ApiKeysRotationFailed, CustomerOffboardingCompleted or CustomerOffboardingFailed, ' +
+          'CustomerReactivated or CustomerReactivationFailed), told apart by `type`. ' +
+          `${configurable(TOPICS.results)} Published from a transactional outbox; the ` +
+          '`outbox-id` header names the row, so a consumer can drop a repeat.',
+        messages: Object.fromEntries(
+          RESULTS.map(({ key }) => [key, ref(`#/components/messages/${key}`)]),
+        ),
         bindings: { kafka: { topic: TOPICS.results.address, bindingVersion: KAFKA_BINDING } },
       },
       deadLetters: {
@@ -130,13 +305,12 @@ function build(): Record<string, unknown> {
     operations: {
       receiveCustomerOnboarded: {
         action: 'receive',
-        title: 'Receive CustomerOnboarded',
-        summary: 'The service consumes the events and onboards each customer once per eventId.',
+        title: 'Receive the customer events',
+        summary:
+          'The service consumes the events and runs each once per eventId: an onboarding, or a ' +
+          'key rotation, offboarding or reactivation of an onboarded customer.',
         channel: ref('#/channels/customerOnboarded'),
-        messages: [
-          ref('#/channels/customerOnboarded/messages/customerOnboarded'),
-          ref('#/channels/customerOnboarded/messages/customerOnboardedCloudEvent'),
-        ],
+        messages: EVENT_KEYS.map((key) => ref(`#/channels/customerOnboarded/messages/${key}`)),
         bindings: {
           kafka: {
             groupId: {
@@ -150,13 +324,10 @@ function build(): Record<string, unknown> {
       },
       sendOnboardingResult: {
         action: 'send',
-        title: 'Send the result of an onboarding',
+        title: 'Send the result of an onboarding or a customer operation',
         summary: 'The service publishes the outcome of each finished attempt.',
         channel: ref('#/channels/onboardingResults'),
-        messages: [
-          ref('#/channels/onboardingResults/messages/onboardingCompleted'),
-          ref('#/channels/onboardingResults/messages/onboardingFailed'),
-        ],
+        messages: RESULTS.map(({ key }) => ref(`#/channels/onboardingResults/messages/${key}`)),
       },
       sendDeadLetter: {
         action: 'send',
@@ -169,52 +340,8 @@ function build(): Record<string, unknown> {
     components: {
       schemas: componentSchemas(),
       messages: {
-        customerOnboarded: {
-          name: 'CustomerOnboarded',
-          title: 'CustomerOnboarded',
-          summary: 'A new customer to onboard, as a plain JSON document.',
-          contentType: 'application/json',
-          payload: schemaRef('CustomerOnboarded'),
-          bindings: keyedByPartner,
-          examples: CUSTOMER_ONBOARDED_EXAMPLES,
-        },
-        customerOnboardedCloudEvent: {
-          name: 'CustomerOnboardedCloudEvent',
-          title: 'CustomerOnboarded (CloudEvents)',
-          summary:
-            'The same event as a CloudEvents structured-mode message (binary mode is not supported).',
-          contentType: 'application/cloudevents+json',
-          payload: schemaRef('CustomerOnboardedCloudEvent'),
-          bindings: keyedByPartner,
-          examples: CLOUD_EVENT_EXAMPLES,
-        },
-        onboardingCompleted: {
-          name: 'OnboardingCompleted',
-          title: 'OnboardingCompleted',
-          summary: 'Every resource of the onboarding is provisioned.',
-          contentType: 'application/json',
-          headers: schemaRef('OnboardingResultHeaders'),
-          payload: schemaRef('OnboardingCompleted'),
-          bindings: keyedByCustomer,
-          examples: ONBOARDING_COMPLETED_EXAMPLES.map((e) => ({
-            ...e,
-            headers: ONBOARDING_RESULT_HEADERS_EXAMPLE,
-          })),
-        },
-        onboardingFailed: {
-          name: 'OnboardingFailed',
-          title: 'OnboardingFailed',
-          summary:
-            'The onboarding failed for good; what it created was undone, or what is left is listed.',
-          contentType: 'application/json',
-          headers: schemaRef('OnboardingResultHeaders'),
-          payload: schemaRef('OnboardingFailed'),
-          bindings: keyedByCustomer,
-          examples: ONBOARDING_FAILED_EXAMPLES.map((e) => ({
-            ...e,
-            headers: ONBOARDING_RESULT_HEADERS_EXAMPLE,
-          })),
-        },
+        ...eventMessages,
+        ...resultMessages,
         deadLetter: {
           name: 'DeadLetter',
           title: 'Dead letter',

@@ -1,6 +1,15 @@
 import type { z } from 'zod';
+import type { CustomerEventType } from '../onboarding/domain/customer-operation';
 import type { deadLetterHeadersSchema } from './dead-letter.schema';
 import type { onboardingCompletedSchema, onboardingFailedSchema } from './onboarding-result.schema';
+import type {
+  apiKeysRotatedSchema,
+  apiKeysRotationFailedSchema,
+  customerOffboardingCompletedSchema,
+  customerOffboardingFailedSchema,
+  customerReactivatedResultSchema,
+  customerReactivationFailedSchema,
+} from './operation-result.schema';
 
 /**
  * The contract's examples: shown in the AsyncAPI document and the JSON Schema files, and
@@ -79,23 +88,117 @@ export const CUSTOMER_ONBOARDED_EXAMPLES: Example<Record<string, unknown>>[] = [
   },
 ];
 
-export const CLOUD_EVENT_EXAMPLES: Example<Record<string, unknown>>[] = [
-  {
+/** An example event as a CloudEvents structured-mode message: its eventId becomes the `id`. */
+function asCloudEvent(
+  { name, payload }: Example<Record<string, unknown>>,
+  eventType: CustomerEventType,
+): Example<Record<string, unknown>> {
+  const { eventId, ...document } = payload;
+  return {
     name: 'cloudevent',
-    summary: 'The token example as a CloudEvents structured-mode message',
+    summary: `The ${name} example as a CloudEvents structured-mode message`,
     payload: {
       specversion: '1.0',
-      type: 'com.partner.crm.CustomerOnboarded',
+      type: `com.partner.crm.${eventType}`,
       source: '/partner/crm',
-      id: '5b0e3c1e-7d1a-4c36-9f4e-2f1f0c7b9a10',
-      time: '2026-11-22T10:00:00Z',
+      id: eventId,
+      time: payload.occurredAt,
       datacontenttype: 'application/json',
-      data: (({ eventId: _eventId, ...document }) => document)(
-        CUSTOMER_ONBOARDED_EXAMPLES[0].payload,
-      ),
+      data: document,
+    },
+  };
+}
+
+export const CLOUD_EVENT_EXAMPLES: Example<Record<string, unknown>>[] = [
+  asCloudEvent(CUSTOMER_ONBOARDED_EXAMPLES[0], 'CustomerOnboarded'),
+];
+
+/** The customer of the examples after day one: the one the token example onboarded. */
+const operationEvent = {
+  schemaVersion: 1,
+  customer: { managedUserId: 'E12345' },
+};
+
+export const API_KEYS_ROTATION_REQUESTED_EXAMPLES: Example<Record<string, unknown>>[] = [
+  {
+    name: 'overlap',
+    summary: 'A new Production key beside the old one, which works on for a day',
+    payload: {
+      eventId: '9c1d4f2a-6b8e-4c3d-9a57-1e0f2b3c4d5e',
+      eventType: 'ApiKeysRotationRequested',
+      ...operationEvent,
+      occurredAt: '2026-12-01T09:00:00Z',
+      apiClient: { name: 'Umbrella Corp' },
+      apiKeys: ['Production'],
+      mode: 'overlap',
+      graceSeconds: 86400,
+    },
+  },
+  {
+    name: 'immediate',
+    summary:
+      'A new secret for every key the service created on the client; old tokens stop at once',
+    payload: {
+      eventId: 'evt-2026-12-01-0002',
+      eventType: 'ApiKeysRotationRequested',
+      ...operationEvent,
+      customer: { managedUserId: 'E12345', name: 'Umbrella Corp' },
+      occurredAt: '2026-12-01T09:30:00Z',
+      apiClient: { name: 'Umbrella Corp' },
+      mode: 'immediate',
     },
   },
 ];
+
+export const CUSTOMER_OFFBOARDED_EXAMPLES: Example<Record<string, unknown>>[] = [
+  {
+    name: 'disable',
+    summary: "Disable the customer's keys, reversibly",
+    payload: {
+      eventId: 'evt-2026-12-05-0001',
+      eventType: 'CustomerOffboarded',
+      ...operationEvent,
+      occurredAt: '2026-12-05T17:00:00Z',
+      mode: 'disable',
+    },
+  },
+  {
+    name: 'delete',
+    summary: "Delete the customer's keys and API clients (the collection is kept)",
+    payload: {
+      eventId: 'evt-2027-01-05-0001',
+      eventType: 'CustomerOffboarded',
+      ...operationEvent,
+      occurredAt: '2027-01-05T17:00:00Z',
+      mode: 'delete',
+    },
+  },
+];
+
+export const CUSTOMER_REACTIVATED_EXAMPLES: Example<Record<string, unknown>>[] = [
+  {
+    name: 'reactivated',
+    summary: 'Enable again the keys the offboarding disabled',
+    payload: {
+      eventId: 'evt-2026-12-09-0001',
+      eventType: 'CustomerReactivated',
+      ...operationEvent,
+      occurredAt: '2026-12-09T08:00:00Z',
+    },
+  },
+];
+
+/** The customer operations' events as CloudEvents, by event type. */
+export const OPERATION_CLOUD_EVENT_EXAMPLES: Record<
+  Exclude<CustomerEventType, 'CustomerOnboarded'>,
+  Example<Record<string, unknown>>[]
+> = {
+  ApiKeysRotationRequested: [
+    asCloudEvent(API_KEYS_ROTATION_REQUESTED_EXAMPLES[0], 'ApiKeysRotationRequested'),
+  ],
+  CustomerOffboarded: [asCloudEvent(CUSTOMER_OFFBOARDED_EXAMPLES[0], 'CustomerOffboarded')],
+  CustomerReactivated: [asCloudEvent(CUSTOMER_REACTIVATED_EXAMPLES[0], 'CustomerReactivated')],
+};
 
 const result = {
   onboardingId: '0b8f6f5e-3f53-4c1e-9a7d-6a1c2f0e4d21',
@@ -123,6 +226,19 @@ export const ONBOARDING_COMPLETED_EXAMPLES: Example<z.input<typeof onboardingCom
     },
   },
 ];
+
+/** Workato's 403 on one request, as the step that sent it records it. */
+const forbidden = (method: string, path: string, step: string, at: string) => ({
+  code: 'WORKATO_FORBIDDEN',
+  message: 'Workato refused the request (HTTP 403)',
+  retryable: false,
+  httpStatus: 403,
+  workatoMessage: 'Forbidden',
+  method,
+  path,
+  step,
+  at,
+});
 
 const conflict = {
   code: 'API_KEY_CONFLICT',
@@ -168,21 +284,197 @@ export const ONBOARDING_FAILED_EXAMPLES: Example<z.input<typeof onboardingFailed
           {
             step: 'api_client',
             workatoId: '1204',
-            error: {
-              code: 'WORKATO_FORBIDDEN',
-              message: 'Workato refused the request (HTTP 403)',
-              retryable: false,
-              httpStatus: 403,
-              workatoMessage: 'Forbidden',
-              method: 'DELETE',
-              path: '/api/v2/api_clients/1204',
-              step: 'api_client',
-              at: '2026-11-22T10:05:31.118Z',
-            },
+            error: forbidden(
+              'DELETE',
+              '/api/v2/api_clients/1204',
+              'api_client',
+              '2026-11-22T10:05:31.118Z',
+            ),
           },
         ],
       },
       occurredAt: '2026-11-22T10:05:31.204Z',
+    },
+  },
+];
+
+/** What the results of one operation share: the operation and the customer (by id only). */
+const operation = (operationId: string, eventId: string) => ({
+  operationId,
+  eventId,
+  attempt: 1,
+  customer: { managedUserId: 'E12345' },
+});
+
+/** An operation's step on the Production key of the token example's API client. */
+const onProduction = (verb: string) => ({
+  name: `${verb}:Umbrella Corp/Production`,
+  workatoId: null,
+  apiKey: 'Production',
+});
+
+/** The new key's name: the mark is the first 8 hex digits of sha256(eventId), as planned. */
+const ROTATED_PRODUCTION = 'Production (rotated 5b324688)';
+
+export const API_KEYS_ROTATED_EXAMPLES: Example<z.input<typeof apiKeysRotatedSchema>>[] = [
+  {
+    name: 'overlap',
+    summary:
+      'The overlap example done: a new key, a day of grace, the old key disabled and deleted',
+    payload: {
+      type: 'ApiKeysRotated',
+      ...operation('c2a7e0d4-1f3b-4a5c-8e9d-7b6a5c4d3e2f', '9c1d4f2a-6b8e-4c3d-9a57-1e0f2b3c4d5e'),
+      operationType: 'KEY_ROTATION',
+      status: 'COMPLETED',
+      steps: [
+        {
+          ...onProduction('rotate'),
+          kind: 'ROTATED_API_KEY',
+          status: 'SUCCEEDED',
+          workatoId: '5530',
+          newApiKey: ROTATED_PRODUCTION,
+        },
+        {
+          name: 'grace_period',
+          kind: 'GRACE_PERIOD',
+          status: 'SUCCEEDED',
+          workatoId: null,
+        },
+        { ...onProduction('disable'), kind: 'API_KEY_DISABLE', status: 'SUCCEEDED' },
+        { ...onProduction('delete'), kind: 'API_KEY_DELETE', status: 'SUCCEEDED' },
+      ],
+      error: null,
+      occurredAt: '2026-12-02T09:00:03.518Z',
+    },
+  },
+  {
+    name: 'immediate',
+    summary: 'The immediate example done: a new secret for the one key the client has',
+    payload: {
+      type: 'ApiKeysRotated',
+      ...operation('5e8f1a2b-3c4d-4e5f-a6b7-c8d9e0f1a2b3', 'evt-2026-12-01-0002'),
+      operationType: 'KEY_ROTATION',
+      status: 'COMPLETED',
+      steps: [{ ...onProduction('refresh'), kind: 'API_KEY_REFRESH', status: 'SUCCEEDED' }],
+      error: null,
+      occurredAt: '2026-12-01T09:30:01.204Z',
+    },
+  },
+];
+
+export const API_KEYS_ROTATION_FAILED_EXAMPLES: Example<
+  z.input<typeof apiKeysRotationFailedSchema>
+>[] = [
+  {
+    name: 'no-token',
+    summary: 'The keys of a JWT client carry no token: refused before any step',
+    payload: {
+      type: 'ApiKeysRotationFailed',
+      ...operation('7d3e9b1c-2a4f-4c6e-9d8b-1a2b3c4d5e6f', 'evt-2026-12-01-0003'),
+      customer: { managedUserId: '4107' },
+      operationType: 'KEY_ROTATION',
+      status: 'FAILED',
+      steps: [],
+      error: {
+        code: 'API_KEYS_HAVE_NO_TOKEN',
+        message:
+          'API client "Initech" uses JWT authentication (auth type jwt): its API keys carry no token, so they cannot be rotated; rotate the JWT secret or key pair instead',
+        retryable: false,
+        at: '2026-12-01T10:00:00.412Z',
+      },
+      occurredAt: '2026-12-01T10:00:00.431Z',
+    },
+  },
+];
+
+export const CUSTOMER_OFFBOARDING_COMPLETED_EXAMPLES: Example<
+  z.input<typeof customerOffboardingCompletedSchema>
+>[] = [
+  {
+    name: 'disabled',
+    summary: 'The disable example done: the one key disabled',
+    payload: {
+      type: 'CustomerOffboardingCompleted',
+      ...operation('e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b', 'evt-2026-12-05-0001'),
+      operationType: 'OFFBOARDING',
+      status: 'COMPLETED',
+      steps: [{ ...onProduction('disable'), kind: 'API_KEY_DISABLE', status: 'SUCCEEDED' }],
+      error: null,
+      occurredAt: '2026-12-05T17:00:01.377Z',
+    },
+  },
+];
+
+const clientPath = '/api/v2/managed_users/E12345/api_clients/1204';
+
+export const CUSTOMER_OFFBOARDING_FAILED_EXAMPLES: Example<
+  z.input<typeof customerOffboardingFailedSchema>
+>[] = [
+  {
+    name: 'forbidden',
+    summary: 'The delete example: the key deleted, Workato refused to delete the API client',
+    payload: {
+      type: 'CustomerOffboardingFailed',
+      ...operation('f0e1d2c3-b4a5-4968-8776-655443322110', 'evt-2027-01-05-0001'),
+      operationType: 'OFFBOARDING',
+      status: 'FAILED',
+      steps: [
+        { ...onProduction('delete'), kind: 'API_KEY_DELETE', status: 'SUCCEEDED' },
+        {
+          name: 'delete_client:Umbrella Corp',
+          kind: 'API_CLIENT_DELETE',
+          status: 'FAILED',
+          workatoId: null,
+        },
+      ],
+      error: forbidden(
+        'DELETE',
+        clientPath,
+        'delete_client:Umbrella Corp',
+        '2027-01-05T17:00:02.018Z',
+      ),
+      occurredAt: '2027-01-05T17:00:02.040Z',
+    },
+  },
+];
+
+export const CUSTOMER_REACTIVATED_RESULT_EXAMPLES: Example<
+  z.input<typeof customerReactivatedResultSchema>
+>[] = [
+  {
+    name: 'enabled',
+    summary: 'The reactivation example done: the key the offboarding disabled works again',
+    payload: {
+      type: 'CustomerReactivated',
+      ...operation('0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', 'evt-2026-12-09-0001'),
+      operationType: 'REACTIVATION',
+      status: 'COMPLETED',
+      steps: [{ ...onProduction('enable'), kind: 'API_KEY_ENABLE', status: 'SUCCEEDED' }],
+      error: null,
+      occurredAt: '2026-12-09T08:00:01.102Z',
+    },
+  },
+];
+
+export const CUSTOMER_REACTIVATION_FAILED_EXAMPLES: Example<
+  z.input<typeof customerReactivationFailedSchema>
+>[] = [
+  {
+    name: 'forbidden',
+    summary: 'Workato refused to enable the key',
+    payload: {
+      type: 'CustomerReactivationFailed',
+      ...operation('1b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e', 'evt-2026-12-10-0001'),
+      operationType: 'REACTIVATION',
+      status: 'FAILED',
+      steps: [{ ...onProduction('enable'), kind: 'API_KEY_ENABLE', status: 'FAILED' }],
+      error: forbidden(
+        'PUT',
+        `${clientPath}/api_keys/5521/enable`,
+        'enable:Umbrella Corp/Production',
+        '2026-12-09T08:00:00.951Z',
+      ),
+      occurredAt: '2026-12-09T08:00:00.977Z',
     },
   },
 ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CustomerEventType } from '../onboarding/domain/customer-operation';
 import { documentSchema } from '../onboarding/intake/customer-onboarded.schema';
 import { described } from './contract.registry';
 
@@ -21,20 +22,34 @@ export const customerSchema = shape.customer as z.ZodObject<{
 export const managedUserIdSchema = customerSchema.shape.managedUserId;
 
 /**
- * The same document as a CloudEvents structured-mode message, as parseCustomerOnboarded accepts
- * it when the message has `specversion`: `type` is CustomerOnboarded (or ends in
- * `.CustomerOnboarded`), `id` stands in for eventId, `data` is the document. Other CloudEvents
- * attributes (source, time, datacontenttype, …) are allowed and ignored.
+ * An event's document as a CloudEvents structured-mode message, as parseCustomerOnboarded
+ * accepts it when the message has `specversion`: `type` is the event type (or ends in
+ * `.<event type>`), `id` stands in for eventId, `data` is the document. The parser takes the
+ * event type from `type`, so `data` may leave eventType out. Other CloudEvents attributes
+ * (source, time, datacontenttype, …) are allowed and ignored.
  */
-export const customerOnboardedCloudEventSchema = z.looseObject({
-  specversion: described(z.string(), 'The CloudEvents version, such as "1.0".'),
-  type: described(
-    z.string().regex(/(^|\.)CustomerOnboarded$/),
-    '"CustomerOnboarded", or a name ending in ".CustomerOnboarded".',
-  ),
-  id: described(eventIdSchema, "Stands in for the document's eventId: the idempotency key."),
-  data: described(
-    z.strictObject({ ...shape, eventId: eventIdSchema.optional() }),
-    'The CustomerOnboarded document; its eventId may be left out (the CloudEvents id is used).',
-  ),
-});
+export function cloudEventSchema(eventType: CustomerEventType, document: z.ZodObject): z.ZodObject {
+  const fields = document.shape;
+  return z.looseObject({
+    specversion: described(z.string(), 'The CloudEvents version, such as "1.0".'),
+    type: described(
+      z.string().regex(new RegExp(`(^|\\.)${eventType}$`)),
+      `"${eventType}", or a name ending in ".${eventType}".`,
+    ),
+    id: described(eventIdSchema, "Stands in for the document's eventId: the idempotency key."),
+    data: described(
+      z.strictObject({
+        ...fields,
+        eventId: eventIdSchema.optional(),
+        eventType: (fields.eventType as z.ZodType).optional(),
+      }),
+      `The ${eventType} document; its eventId may be left out (the CloudEvents id is used), and ` +
+        'its eventType too (`type` says it).',
+    ),
+  });
+}
+
+export const customerOnboardedCloudEventSchema = cloudEventSchema(
+  'CustomerOnboarded',
+  customerOnboardedSchema,
+);

@@ -1,9 +1,19 @@
 import { z } from 'zod';
 import { MAX_EVENT_BYTES } from '../onboarding/intake/customer-onboarded.schema';
 import {
+  API_KEYS_ROTATED_EXAMPLES,
+  API_KEYS_ROTATION_FAILED_EXAMPLES,
+  API_KEYS_ROTATION_REQUESTED_EXAMPLES,
   CLOUD_EVENT_EXAMPLES,
+  CUSTOMER_OFFBOARDED_EXAMPLES,
+  CUSTOMER_OFFBOARDING_COMPLETED_EXAMPLES,
+  CUSTOMER_OFFBOARDING_FAILED_EXAMPLES,
   CUSTOMER_ONBOARDED_EXAMPLES,
+  CUSTOMER_REACTIVATED_EXAMPLES,
+  CUSTOMER_REACTIVATED_RESULT_EXAMPLES,
+  CUSTOMER_REACTIVATION_FAILED_EXAMPLES,
   DEAD_LETTER_EXAMPLES,
+  OPERATION_CLOUD_EVENT_EXAMPLES,
   ONBOARDING_COMPLETED_EXAMPLES,
   ONBOARDING_FAILED_EXAMPLES,
   ONBOARDING_RESULT_HEADERS_EXAMPLE,
@@ -14,14 +24,30 @@ import {
   customerOnboardedSchema,
   managedUserIdSchema,
 } from './customer-onboarded-event.schema';
+import {
+  apiKeysRotationRequestedCloudEventSchema,
+  apiKeysRotationRequestedSchema,
+  customerOffboardedCloudEventSchema,
+  customerOffboardedSchema,
+  customerReactivatedCloudEventSchema,
+  customerReactivatedSchema,
+} from './customer-operation-event.schema';
 import { deadLetterHeadersSchema } from './dead-letter.schema';
 import {
   onboardingCompletedSchema,
   onboardingFailedSchema,
   onboardingResultHeadersSchema,
-  onboardingResultSchema,
   recordedErrorSchema,
 } from './onboarding-result.schema';
+import {
+  apiKeysRotatedSchema,
+  apiKeysRotationFailedSchema,
+  customerOffboardingCompletedSchema,
+  customerOffboardingFailedSchema,
+  customerReactivatedResultSchema,
+  customerReactivationFailedSchema,
+  resultMessageSchema,
+} from './operation-result.schema';
 
 /** A JSON Schema (draft-07), as plain JSON. */
 export type JsonSchema = Record<string, unknown>;
@@ -42,6 +68,25 @@ const EVENT_RULES =
   '(magic-link portal) or `idpUserId` (identity portal); API key names are unique; `projectId` is ' +
   'numeric; `issuer` and `jwksUri` are http(s) URLs; names have no control characters; ' +
   `\`workatoAccount\` names an account the deployment has; the message is at most ${MAX_EVENT_BYTES} bytes.`;
+
+/** The same, for the customer operations' events (their refinements are fewer). */
+const OPERATION_RULES =
+  'Also checked by the service, beyond this schema: names are trimmed and have no control ' +
+  'characters; `workatoAccount` names an account the deployment has; the message is at most ' +
+  `${MAX_EVENT_BYTES} bytes.`;
+
+/** What every customer operation's event shares: how it is consumed and when it fails later. */
+const OPERATION_EVENT =
+  'Consumed from KAFKA_TOPIC_ONBOARDED beside CustomerOnboarded (key: the managed user id; ' +
+  "the customer's events run one at a time, in the order they were ingested); unknown fields " +
+  'are refused; eventId is the idempotency key. The event is accepted before the service looks ' +
+  'at what the customer has: one for a customer it never onboarded is recorded and fails with ' +
+  'CUSTOMER_NOT_ONBOARDED in its result.';
+
+/** What every customer operation's result shares. */
+const OPERATION_RESULT =
+  'Published on KAFKA_TOPIC_RESULTS (key: the managed user id) once per attempt, with the ' +
+  "operation's steps; never carries a token.";
 
 /** The contract's schemas: `file` ones are also written to docs/schemas/<id>.json. */
 export const CONTRACT_SCHEMAS: {
@@ -100,11 +145,163 @@ export const CONTRACT_SCHEMAS: {
     file: true,
   },
   {
-    id: 'OnboardingResult',
-    schema: onboardingResultSchema,
-    title: 'Onboarding result',
+    id: 'ApiKeysRotationRequested',
+    schema: apiKeysRotationRequestedSchema,
+    title: 'ApiKeysRotationRequested',
     description:
-      'Any message on KAFKA_TOPIC_RESULTS: OnboardingCompleted or OnboardingFailed, by `type`.',
+      "Rotate API keys of one of the customer's API clients (named by `apiClient.name`): `apiKeys` " +
+      'names the keys (absent: every key the service created on that client). `overlap` (the ' +
+      'default) creates a new key beside each old one and disables, then deletes, the old ones ' +
+      'after `graceSeconds`; `immediate` gives each key a new secret at once. The new tokens are ' +
+      'handed out once by GET /v1/operations/:id/credentials. Also accepted by POST ' +
+      '/v1/customers/:managedUserId/key-rotations. ' +
+      OPERATION_EVENT +
+      ' ' +
+      OPERATION_RULES +
+      ' The key names are unique.',
+    examples: API_KEYS_ROTATION_REQUESTED_EXAMPLES.map((e) => e.payload),
+    file: true,
+  },
+  {
+    id: 'ApiKeysRotationRequestedCloudEvent',
+    schema: apiKeysRotationRequestedCloudEventSchema,
+    title: 'ApiKeysRotationRequested as a CloudEvent',
+    description:
+      'The ApiKeysRotationRequested event as a CloudEvents 1.0 structured-mode message: the ' +
+      'document in `data`, the CloudEvents `id` as its eventId. ' +
+      OPERATION_RULES +
+      ' The key names are unique.',
+    examples: OPERATION_CLOUD_EVENT_EXAMPLES.ApiKeysRotationRequested.map((e) => e.payload),
+    file: true,
+  },
+  {
+    id: 'CustomerOffboarded',
+    schema: customerOffboardedSchema,
+    title: 'CustomerOffboarded',
+    description:
+      'The customer leaves: `disable` (the default) disables every API key the service created, ' +
+      'reversibly (CustomerReactivated enables them again); `delete` deletes those keys and the ' +
+      'API clients the service created. API collections are kept (Workato cannot delete one); ' +
+      'adopted clients are never touched; repeating an offboarding does nothing. Also accepted ' +
+      'by POST /v1/customers/:managedUserId/offboarding. ' +
+      OPERATION_EVENT +
+      ' ' +
+      OPERATION_RULES,
+    examples: CUSTOMER_OFFBOARDED_EXAMPLES.map((e) => e.payload),
+    file: true,
+  },
+  {
+    id: 'CustomerOffboardedCloudEvent',
+    schema: customerOffboardedCloudEventSchema,
+    title: 'CustomerOffboarded as a CloudEvent',
+    description:
+      'The CustomerOffboarded event as a CloudEvents 1.0 structured-mode message: the document ' +
+      'in `data`, the CloudEvents `id` as its eventId. ' +
+      OPERATION_RULES,
+    examples: OPERATION_CLOUD_EVENT_EXAMPLES.CustomerOffboarded.map((e) => e.payload),
+    file: true,
+  },
+  {
+    id: 'CustomerReactivated',
+    schema: customerReactivatedSchema,
+    title: 'CustomerReactivated',
+    description:
+      'The customer is back: enables again the API keys an offboarding in `disable` mode ' +
+      'disabled (nothing else). Also accepted by POST /v1/customers/:managedUserId/reactivation. ' +
+      OPERATION_EVENT +
+      ' ' +
+      OPERATION_RULES,
+    examples: CUSTOMER_REACTIVATED_EXAMPLES.map((e) => e.payload),
+    file: true,
+  },
+  {
+    id: 'CustomerReactivatedCloudEvent',
+    schema: customerReactivatedCloudEventSchema,
+    title: 'CustomerReactivated as a CloudEvent',
+    description:
+      'The CustomerReactivated event as a CloudEvents 1.0 structured-mode message: the document ' +
+      'in `data`, the CloudEvents `id` as its eventId. ' +
+      OPERATION_RULES,
+    examples: OPERATION_CLOUD_EVENT_EXAMPLES.CustomerReactivated.map((e) => e.payload),
+    file: true,
+  },
+  {
+    id: 'ApiKeysRotated',
+    schema: apiKeysRotatedSchema,
+    title: 'ApiKeysRotated',
+    description:
+      'A key rotation finished: every step succeeded (an overlap rotation: after its grace ' +
+      'period, with the old keys deleted). ' +
+      OPERATION_RESULT,
+    examples: API_KEYS_ROTATED_EXAMPLES.map((e) => e.payload),
+    file: true,
+  },
+  {
+    id: 'ApiKeysRotationFailed',
+    schema: apiKeysRotationFailedSchema,
+    title: 'ApiKeysRotationFailed',
+    description:
+      'A key rotation failed for good: `error` says why (API_CLIENT_NOT_FOUND, API_KEY_NOT_FOUND, ' +
+      'API_KEYS_HAVE_NO_TOKEN for a JWT or OIDC client, a Workato error, …). New keys it created ' +
+      'before its grace period ended are deleted. ' +
+      OPERATION_RESULT,
+    examples: API_KEYS_ROTATION_FAILED_EXAMPLES.map((e) => e.payload),
+    file: true,
+  },
+  {
+    id: 'CustomerOffboardingCompleted',
+    schema: customerOffboardingCompletedSchema,
+    title: 'CustomerOffboardingCompleted',
+    description:
+      "An offboarding finished: the customer's keys are disabled, or keys and clients deleted. " +
+      OPERATION_RESULT,
+    examples: CUSTOMER_OFFBOARDING_COMPLETED_EXAMPLES.map((e) => e.payload),
+    file: true,
+  },
+  {
+    id: 'CustomerOffboardingFailed',
+    schema: customerOffboardingFailedSchema,
+    title: 'CustomerOffboardingFailed',
+    description:
+      'An offboarding failed for good: the steps say what was done; running it again (replay) ' +
+      'does the rest. ' +
+      OPERATION_RESULT,
+    examples: CUSTOMER_OFFBOARDING_FAILED_EXAMPLES.map((e) => e.payload),
+    file: true,
+  },
+  {
+    // The result's `type` is the event's name: the schema id cannot be both.
+    id: 'CustomerReactivatedResult',
+    schema: customerReactivatedResultSchema,
+    title: 'CustomerReactivated (result)',
+    description:
+      'A reactivation finished: the keys an offboarding disabled work again. Its `type` is ' +
+      '"CustomerReactivated", the name of the event that asked for it: a results message is ' +
+      'told from the event by the topic and by `type` (the event has `eventType`). ' +
+      OPERATION_RESULT,
+    examples: CUSTOMER_REACTIVATED_RESULT_EXAMPLES.map((e) => e.payload),
+    file: true,
+  },
+  {
+    id: 'CustomerReactivationFailed',
+    schema: customerReactivationFailedSchema,
+    title: 'CustomerReactivationFailed',
+    description:
+      'A reactivation failed for good, such as API_KEY_MISSING for a key deleted outside the ' +
+      'service. ' +
+      OPERATION_RESULT,
+    examples: CUSTOMER_REACTIVATION_FAILED_EXAMPLES.map((e) => e.payload),
+    file: true,
+  },
+  {
+    id: 'OnboardingResult',
+    schema: resultMessageSchema,
+    title: 'Results message',
+    description:
+      "Any message on KAFKA_TOPIC_RESULTS, by `type`: an onboarding's (OnboardingCompleted, " +
+      "OnboardingFailed) or a customer operation's (ApiKeysRotated, ApiKeysRotationFailed, " +
+      'CustomerOffboardingCompleted, CustomerOffboardingFailed, CustomerReactivated, ' +
+      'CustomerReactivationFailed). A consumer should skip a `type` it does not know.',
     file: true,
   },
   {
@@ -147,6 +344,18 @@ export const CONTRACT_SCHEMAS: {
 
 for (const { schema, id, title, description } of CONTRACT_SCHEMAS)
   contractRegistry.add(schema, { id, title, description });
+
+/**
+ * The schema of each results message, by its `type`: the type itself, but for the
+ * reactivation's result, whose type is also the name of an event.
+ */
+export const RESULT_SCHEMA_IDS: Record<string, string> = Object.fromEntries(
+  resultMessageSchema.options.map((schema) => {
+    const entry = CONTRACT_SCHEMAS.find((s) => s.schema === schema);
+    if (!entry) throw new Error(`results message ${schema.shape.type.value} has no schema id`);
+    return [schema.shape.type.value, entry.id];
+  }),
+);
 
 /** Every contract schema as JSON Schema, each referring to the others by `uri(id)`. */
 function generate(uri: (id: string) => string): Record<string, JsonSchema> {

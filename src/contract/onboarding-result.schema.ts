@@ -19,7 +19,7 @@ const STEP_STATUSES = [
   'COMPENSATION_FAILED',
 ] as const satisfies readonly StepStatus[];
 
-const stepStatusSchema = z.enum(STEP_STATUSES);
+export const stepStatusSchema = z.enum(STEP_STATUSES);
 
 const workatoIdSchema = described(
   z.string().nullable(),
@@ -56,7 +56,7 @@ export const recordedErrorSchema = z.strictObject({
   retryable: z.boolean(),
   step: described(
     z.string().optional(),
-    'The step that failed: api_collection, api_client, api_key:<name>.',
+    "The step that failed: api_collection, api_client, api_key:<name>, or a customer operation's (rotate:<API client>/<API key>, delete_client:<API client>, …).",
   ),
   httpStatus: z.number().int().nullable().optional(),
   workatoMessage: z.string().nullable().optional(),
@@ -82,15 +82,20 @@ const compensationSchema = described(
   'For COMPENSATION_FAILED: what compensation could not undo (step, Workato id, error).',
 );
 
+export const attemptSchema = described(
+  z.number().int().positive(),
+  'The attempt: 1, then one more per replay.',
+);
+
 const resultFields = {
   onboardingId: z.uuid(),
   eventId: eventIdSchema,
-  attempt: described(z.number().int().positive(), 'The attempt: 1, then one more per replay.'),
+  attempt: attemptSchema,
   customer: customerSchema,
   projectId: z.string().regex(/^\d{1,18}$/),
 };
 
-const occurredAtSchema = described(z.iso.datetime(), 'When the outcome was recorded (UTC).');
+export const occurredAtSchema = described(z.iso.datetime(), 'When the outcome was recorded (UTC).');
 
 export const onboardingCompletedSchema = z.strictObject({
   type: z.literal('OnboardingCompleted'),

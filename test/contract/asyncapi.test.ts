@@ -10,11 +10,14 @@ import { AuthModule } from '../../src/platform/auth/auth.module';
 import { configureHttp } from '../../src/platform/http/configure-app';
 import { ContractModule } from '../../src/contract/contract.module';
 import { asyncApiDocument } from '../../src/contract/asyncapi.document';
+import { OPERATION_TYPES, RESULT_TYPES } from '../../src/onboarding/domain/customer-operation';
+import { EVENT_TYPES } from '../../src/onboarding/intake/customer-onboarded.schema';
 import { ROOT } from './schema-validator';
 
 /**
  * The AsyncAPI document: a valid AsyncAPI 3.0 document for the three topics (checked by the
- * AsyncAPI parser), and what GET /asyncapi.json serves, without a token, is the committed file.
+ * AsyncAPI parser) that carries every event and result the service knows, and what GET
+ * /asyncapi.json serves, without a token, is the committed file.
  */
 
 const committed = () =>
@@ -55,6 +58,46 @@ describe('the AsyncAPI document', () => {
     expect(Object.keys(deadLetter.headers()!.properties() ?? {})).toContain('dlq-reason');
     for (const message of document!.messages().all())
       expect(message.bindings().get('kafka')?.value().key).toBeDefined();
+  });
+
+  it('carries every event type the service accepts and every result type it writes', async () => {
+    const { document } = await new Parser().parse(JSON.stringify(committed()));
+    const channel = (address: string) =>
+      document!
+        .channels()
+        .all()
+        .find((c) => c.address() === address)!;
+    const sentBy = (address: string) =>
+      document!
+        .operations()
+        .all()
+        .find((o) => o.channels().all()[0].address() === address)!
+        .messages()
+        .all()
+        .map((m) => m.name());
+
+    // Each event as a plain document and as a CloudEvent, on the channel and in its operation.
+    const events = EVENT_TYPES.flatMap((t) => [t, `${t}CloudEvent`]).sort();
+    const consumed = channel('partner.customer-onboarded');
+    expect(
+      consumed
+        .messages()
+        .all()
+        .map((m) => m.name())
+        .sort(),
+    ).toEqual(events);
+    expect(sentBy('partner.customer-onboarded').sort()).toEqual(events);
+
+    // The `type` each results message's payload is bound to: exactly RESULT_TYPES.
+    const resultTypes = OPERATION_TYPES.flatMap((t) => [
+      RESULT_TYPES[t].completed,
+      RESULT_TYPES[t].failed,
+    ]).sort();
+    const results = channel('onboarding.results').messages().all();
+    expect(results.map((m) => m.payload()?.properties()?.type?.const()).sort()).toEqual(
+      resultTypes,
+    );
+    expect(sentBy('onboarding.results')).toHaveLength(resultTypes.length);
   });
 });
 

@@ -1,12 +1,22 @@
+import {
+  CustomerOperationRequest,
+  operationTypeOf,
+  OPERATION_TYPES,
+  RESULT_TYPES,
+} from '../../src/onboarding/domain/customer-operation';
+import { planCustomerOperation } from '../../src/onboarding/domain/customer-operation.plan';
+import { CustomerSaga, customerResources } from '../../src/onboarding/domain/customer-resources';
 import { OnboardingError, RecordedError } from '../../src/onboarding/domain/errors';
 import { transition } from '../../src/onboarding/domain/lifecycle';
-import type { StepState } from '../../src/onboarding/domain/steps';
+import { STEP_NAMES, StepState, StepStatus } from '../../src/onboarding/domain/steps';
 import { WorkspaceCallError } from '../../src/onboarding/ports/workato-workspace.port';
 import type { OnboardingSnapshot } from '../../src/onboarding/ports/onboarding.store';
 import { toRecordedError } from '../../src/onboarding/saga/failures';
 import { POLICY, REQUEST, stepState } from '../../src/onboarding/saga/onboarding-run.fixture';
 import { resultMessage } from '../../src/onboarding/saga/onboarding-results';
+import { RESULT_SCHEMA_IDS } from '../../src/contract/json-schemas';
 import { onboardingResultSchema } from '../../src/contract/onboarding-result.schema';
+import { resultMessageSchema } from '../../src/contract/operation-result.schema';
 import { SchemaValidator } from './schema-validator';
 
 /**
@@ -67,6 +77,22 @@ const conflict = toRecordedError(
   new OnboardingError('API_KEY_CONFLICT', 'API key "Production" already exists'),
   'api_key:Production',
 );
+
+/** Workato's 403 on one request, recorded against `step` as the step runner records it. */
+function forbiddenBy(method: string, path: string, step: string): RecordedError {
+  return toRecordedError(
+    new WorkspaceCallError({
+      code: 'WORKATO_FORBIDDEN',
+      message: 'Workato refused the request (HTTP 403)',
+      retryable: false,
+      httpStatus: 403,
+      workatoMessage: 'Forbidden',
+      method,
+      path,
+    }),
+    step,
+  );
+}
 
 function onTheWire(message: Record<string, unknown>): unknown {
   return JSON.parse(JSON.stringify(message));
@@ -185,5 +211,272 @@ describe('the results messages conform to the contract', () => {
         status: 'FAILED',
       }),
     ).not.toEqual([]);
+  });
+});
+
+/**
+ * The customer operations' results, from steps planned the way the runner plans them
+ * (planCustomerOperation over the resources folded from the customer's earlier sagas) and
+ * finished the way the saga finishes them.
+ */
+describe("the customer operations' results conform to the contract", () => {
+  const ENVELOPE = {
+    schemaVersion: 1 as const,
+    occurredAt: '2026-12-01T09:00:00Z',
+    customer: { managedUserId: REQUEST.customer.managedUserId },
+  };
+
+  /** The customer as onboarded: a token client (1204) with the Production key (5521). */
+  const onboarded: CustomerSaga = {
+    id: 'ob-1',
+    operationType: 'ONBOARDING',
+    status: 'COMPLETED',
+    request: REQUEST,
+    steps: [
+      collection({ status: 'SUCCEEDED', workatoId: '8812' }),
+      client({ status: 'SUCCEEDED', workatoId: '1204' }),
+      key({ status: 'SUCCEEDED', workatoId: '5521', hasSecret: true }),
+    ],
+  };
+
+  /** The operation's steps as its first run plans them, after `history`. */
+  function planned(request: CustomerOperationRequest, history: CustomerSaga[] = [onboarded]) {
+    return planCustomerOperation(request, customerResources(history)).map((step) =>
+      stepState({ ...step, target: step.target ?? null }),
+    );
+  }
+
+  function finished(steps: StepState[], status: StepStatus): StepState[] {
+    return steps.map((step) => ({ ...step, status, finishedAt: new Date() }));
+  }
+
+  function operation(
+    request: CustomerOperationRequest,
+    steps: StepState[],
+    attempt = 1,
+  ): OnboardingSnapshot {
+    return {
+      ...snapshot(steps, attempt),
+      id: '9a7c5e3b-1d2f-4a6b-8c0d-2e4f6a8b0c1d',
+      operationType: operationTypeOf(request),
+      eventId: request.eventId,
+      customerName: '',
+      request,
+    };
+  }
+
+  /** The message as it travels, checked against the schema of its `type`. */
+  function expectOperationConforms(message: Record<string, unknown>): Record<string, unknown> {
+    const sent = onTheWire(message) as Record<string, unknown>;
+    const parsed = resultMessageSchema.safeParse(sent);
+    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+    expect(RESULT_SCHEMA_IDS[String(sent.type)]).toBeDefined();
+    expect(validator.problems(RESULT_SCHEMA_IDS[String(sent.type)], sent)).toEqual([]);
+    expect(validator.problems('OnboardingResult', sent)).toEqual([]);
+    return sent;
+  }
+
+  const rotation = (overrides: Record<string, unknown> = {}): CustomerOperationRequest => ({
+    ...ENVELOPE,
+    eventId: 'evt-rotate-1',
+    eventType: 'ApiKeysRotationRequested',
+    apiClient: { name: REQUEST.apiClient.name },
+    mode: 'overlap',
+    graceSeconds: 60,
+    ...overrides,
+  });
+
+  const offboarding = (mode: 'disable' | 'delete'): CustomerOperationRequest => ({
+    ...ENVELOPE,
+    eventId: `evt-offboard-${mode}`,
+    eventType: 'CustomerOffboarded',
+    mode,
+  });
+
+  const reactivation: CustomerOperationRequest = {
+    ...ENVELOPE,
+    eventId: 'evt-reactivate-1',
+    eventType: 'CustomerReactivated',
+  };
+
+  it('every result type of every operation has a schema', () => {
+    for (const type of OPERATION_TYPES) {
+      expect(RESULT_SCHEMA_IDS[RESULT_TYPES[type].completed]).toBeDefined();
+      expect(RESULT_SCHEMA_IDS[RESULT_TYPES[type].failed]).toBeDefined();
+    }
+  });
+
+  it('ApiKeysRotated, overlap: the new key named, its token not', () => {
+    const steps = finished(planned(rotation()), 'SUCCEEDED').map((step) =>
+      step.kind === 'ROTATED_API_KEY' ? { ...step, workatoId: '5530', hasSecret: true } : step,
+    );
+    const sent = expectOperationConforms(
+      resultMessage(operation(rotation(), steps), 'COMPLETED', null),
+    );
+    expect(sent.type).toBe('ApiKeysRotated');
+    expect(sent.steps).toEqual([
+      expect.objectContaining({ kind: 'ROTATED_API_KEY', apiKey: 'Production', workatoId: '5530' }),
+      expect.objectContaining({ kind: 'GRACE_PERIOD', name: STEP_NAMES.gracePeriod }),
+      expect.objectContaining({ kind: 'API_KEY_DISABLE', apiKey: 'Production' }),
+      expect.objectContaining({ kind: 'API_KEY_DELETE', apiKey: 'Production' }),
+    ]);
+    expect((sent.steps as { newApiKey?: string }[])[0].newApiKey).toMatch(
+      /^Production \(rotated [0-9a-f]{8}\)$/,
+    );
+  });
+
+  it('ApiKeysRotated, immediate', () => {
+    const request = rotation({ mode: 'immediate' });
+    const steps = finished(planned(request), 'SUCCEEDED');
+    expect(steps.map((s) => s.kind)).toEqual(['API_KEY_REFRESH']);
+    expectOperationConforms(resultMessage(operation(request, steps), 'COMPLETED', null));
+  });
+
+  it('ApiKeysRotationFailed, refused before planning (a JWT client)', () => {
+    const jwtClient: CustomerSaga = {
+      ...onboarded,
+      request: { ...REQUEST, apiClient: { ...REQUEST.apiClient, authType: 'jwt' } },
+    };
+    let refused: unknown;
+    try {
+      planned(rotation(), [jwtClient]);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(OnboardingError);
+    const change = compensationEnded(toRecordedError(refused), []);
+    expect(change.status).toBe('FAILED');
+    const sent = expectOperationConforms(
+      resultMessage(operation(rotation(), []), 'FAILED', change.error ?? null),
+    );
+    expect((sent.error as RecordedError).code).toBe('API_KEYS_HAVE_NO_TOKEN');
+  });
+
+  it('ApiKeysRotationFailed, compensation failed: the new key could not be deleted', () => {
+    const conflictOnCreate = toRecordedError(
+      new OnboardingError('API_KEY_CONFLICT', 'API key "Production (rotated …)" already exists'),
+      'rotate:Umbrella/Production',
+    );
+    const forbidden = forbiddenBy(
+      'DELETE',
+      '/api/v2/managed_users/E123/api_clients/1204/api_keys/5530',
+      'rotate:Umbrella/Production',
+    );
+    const [rotated, ...rest] = planned(rotation());
+    const steps = [
+      {
+        ...rotated,
+        status: 'COMPENSATION_FAILED' as const,
+        workatoId: '5530',
+        lastError: forbidden,
+      },
+      ...rest,
+    ];
+    const change = compensationEnded(conflictOnCreate, [
+      { step: rotated.name, workatoId: '5530', error: forbidden },
+    ]);
+    expect(change.status).toBe('COMPENSATION_FAILED');
+    expectOperationConforms(
+      resultMessage(operation(rotation(), steps), 'COMPENSATION_FAILED', change.error ?? null),
+    );
+  });
+
+  it('CustomerOffboardingCompleted, disable and delete, and a repeat with nothing to do', () => {
+    const disable = finished(planned(offboarding('disable')), 'SUCCEEDED');
+    expect(disable.map((s) => s.kind)).toEqual(['API_KEY_DISABLE']);
+    expectOperationConforms(
+      resultMessage(operation(offboarding('disable'), disable), 'COMPLETED', null),
+    );
+
+    const remove = finished(planned(offboarding('delete')), 'SUCCEEDED');
+    expect(remove.map((s) => s.kind)).toEqual(['API_KEY_DELETE', 'API_CLIENT_DELETE']);
+    expectOperationConforms(
+      resultMessage(operation(offboarding('delete'), remove), 'COMPLETED', null),
+    );
+
+    const deleted: CustomerSaga = {
+      id: 'op-1',
+      operationType: 'OFFBOARDING',
+      status: 'COMPLETED',
+      request: offboarding('delete'),
+      steps: remove,
+    };
+    const repeat = planned(offboarding('delete'), [onboarded, deleted]);
+    expect(repeat).toEqual([]);
+    const sent = expectOperationConforms(
+      resultMessage(operation(offboarding('delete'), repeat), 'COMPLETED', null),
+    );
+    expect(sent.steps).toEqual([]);
+  });
+
+  it('CustomerOffboardingFailed: Workato refused to delete the API client', () => {
+    const forbidden = forbiddenBy(
+      'DELETE',
+      '/api/v2/managed_users/E123/api_clients/1204',
+      STEP_NAMES.onClient('delete_client', REQUEST.apiClient.name),
+    );
+    const [deleteKey, deleteClient] = planned(offboarding('delete'));
+    const steps = [
+      { ...deleteKey, status: 'SUCCEEDED' as const },
+      { ...deleteClient, status: 'FAILED' as const, lastError: forbidden },
+    ];
+    const change = compensationEnded(forbidden, []);
+    expect(change.status).toBe('FAILED');
+    expectOperationConforms(
+      resultMessage(operation(offboarding('delete'), steps), 'FAILED', change.error ?? null),
+    );
+  });
+
+  describe('after an offboarding that disabled the keys', () => {
+    const disabled: CustomerSaga = {
+      id: 'op-1',
+      operationType: 'OFFBOARDING',
+      status: 'COMPLETED',
+      request: offboarding('disable'),
+      steps: finished(planned(offboarding('disable')), 'SUCCEEDED'),
+    };
+
+    it('CustomerReactivated (the result, named like the event)', () => {
+      const steps = finished(planned(reactivation, [onboarded, disabled]), 'SUCCEEDED');
+      expect(steps.map((s) => s.kind)).toEqual(['API_KEY_ENABLE']);
+      const sent = expectOperationConforms(
+        resultMessage(operation(reactivation, steps, 2), 'COMPLETED', null),
+      );
+      expect(sent.type).toBe('CustomerReactivated');
+      // The result is not the event: the event's schema refuses it.
+      expect(validator.problems('CustomerReactivated', sent)).not.toEqual([]);
+    });
+
+    it('CustomerReactivationFailed: the key was deleted outside the service', () => {
+      const missing = toRecordedError(
+        new OnboardingError('API_KEY_MISSING', 'API key "Production" no longer exists in Workato'),
+        'enable:Umbrella/Production',
+      );
+      const steps = finished(planned(reactivation, [onboarded, disabled]), 'FAILED');
+      const change = compensationEnded(missing, []);
+      expectOperationConforms(
+        resultMessage(operation(reactivation, steps), 'FAILED', change.error ?? null),
+      );
+    });
+  });
+
+  it('refuses what the service never sends', () => {
+    const steps = finished(planned(offboarding('delete')), 'SUCCEEDED');
+    const sent = onTheWire(
+      resultMessage(operation(offboarding('delete'), steps), 'COMPLETED', null),
+    ) as { steps: Record<string, unknown>[] } & Record<string, unknown>;
+    const [step] = sent.steps;
+    for (const [id, invalid] of [
+      // A token never travels on the results topic.
+      ['CustomerOffboardingCompleted', { ...sent, steps: [{ ...step, token: 'x' }] }],
+      // An offboarding plans no rotation.
+      ['CustomerOffboardingCompleted', { ...sent, steps: [{ ...step, kind: 'ROTATED_API_KEY' }] }],
+      ['CustomerOffboardingCompleted', { ...sent, operationType: 'KEY_ROTATION' }],
+      ['CustomerOffboardingCompleted', { ...sent, error: conflict }],
+      ['CustomerOffboardingFailed', { ...sent, type: 'CustomerOffboardingFailed' }],
+    ] as const) {
+      expect(validator.problems(id, invalid)).not.toEqual([]);
+      expect(resultMessageSchema.safeParse(invalid).success).toBe(false);
+    }
   });
 });
