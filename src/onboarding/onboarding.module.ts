@@ -29,7 +29,10 @@ import {
   GracePeriodStep,
   RefreshApiKeyStep,
 } from './saga/steps/key-state.steps';
+import { DriftReportStep, RestoreApiClientStep } from './saga/steps/drift-repair.steps';
+import { RecreatedApiKeyStep } from './saga/steps/recreated-api-key.step';
 import { RotatedApiKeyStep } from './saga/steps/rotated-api-key.step';
+import { DriftObserver } from './operations/drift';
 
 @Module({
   imports: [CqrsModule, WorkatoModule, KafkaModule],
@@ -51,6 +54,9 @@ import { RotatedApiKeyStep } from './saga/steps/rotated-api-key.step';
     EnableApiKeyStep,
     DeleteApiKeyStep,
     DeleteApiClientStep,
+    RecreatedApiKeyStep,
+    RestoreApiClientStep,
+    DriftReportStep,
     InstanceIdentity,
     OnboardingRunner,
     OnboardingRunnerWakeUp,
@@ -60,6 +66,7 @@ import { RotatedApiKeyStep } from './saga/steps/rotated-api-key.step';
     // operations
     ReplayOnboardingHandler,
     RetrieveCredentialsHandler,
+    DriftObserver,
   ],
   exports: [OnboardingRunner, InstanceIdentity, OnboardingEventsConsumer],
 })

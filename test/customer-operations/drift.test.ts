@@ -1,0 +1,277 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createTestEnvironment,
+  eventually,
+  startTestApp,
+  TestApp,
+  TestEnvironment,
+  VIEWER_TOKEN,
+} from '../support/app';
+import { customerOnboarded, seedWorkspace, TestWorkspace } from '../support/events';
+import { OnboardingView, rest, waitForTerminal } from '../support/rest';
+
+/**
+ * Drift detection and repair end to end, on real Postgres and the Workato sandbox over HTTP:
+ * resources changed behind the service's back (through the sandbox's own Workato API, as a
+ * person in Workato's UI would), found by GET /v1/customers/:id/drift and by the periodic
+ * scan, repaired by POST /v1/customers/:id/reconcile, adopted resources and hand-added keys
+ * reported and left alone.
+ */
+describe('drift detection and repair', () => {
+  let env: TestEnvironment;
+  let service: TestApp;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment('drift', { withKafka: false });
+    service = await startTestApp(env.env);
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await env?.close();
+  });
+
+  /** Workato's API of the sandbox, called directly: what the service does not know about. */
+  async function workato(method: string, path: string, body?: unknown) {
+    const response = await fetch(`${env.sandbox.url}/api${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${env.sandbox.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    expect(response.status).toBeLessThan(300);
+    return (await response.json()) as OnboardingView;
+  }
+
+  async function onboard(ws: TestWorkspace, keys: string[]) {
+    const event = customerOnboarded(ws, {
+      apiKeys: keys.map((name) => ({ name, active: true, ipAllowList: [], ipDenyList: [] })),
+    });
+    expect((await rest(service.url, 'POST', '/v1/onboardings', event)).status).toBe(202);
+    const view = await waitForTerminal(service.url, String(event.eventId));
+    expect(view.status).toBe('COMPLETED');
+    return view;
+  }
+
+  async function driftOf(ws: TestWorkspace) {
+    const res = await rest<OnboardingView>(
+      service.url,
+      'GET',
+      `/v1/customers/${ws.ref}/drift`,
+      undefined,
+      { authorization: `Bearer ${VIEWER_TOKEN}` },
+    );
+    expect(res.status).toBe(200);
+    return res.body;
+  }
+
+  async function reconcile(ws: TestWorkspace): Promise<OnboardingView> {
+    const accepted = await rest<{ operationId: string }>(
+      service.url,
+      'POST',
+      `/v1/customers/${ws.ref}/reconcile`,
+      undefined,
+      { 'idempotency-key': randomUUID() },
+    );
+    expect(accepted.status).toBe(202);
+    return eventually(
+      async () => {
+        const view = (
+          await rest<OnboardingView>(
+            service.url,
+            'GET',
+            `/v1/operations/${accepted.body.operationId}`,
+          )
+        ).body;
+        return ['COMPLETED', 'FAILED', 'COMPENSATION_FAILED'].includes(view.status)
+          ? view
+          : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, message: 'the reconciliation did not finish' },
+    );
+  }
+
+  async function keysOf(ws: TestWorkspace) {
+    return (await env.control.managedUser(ws.id)).keys as {
+      id: number;
+      name: string;
+      active: boolean;
+      auth_token: string;
+    }[];
+  }
+
+  it('finds keys deleted, disabled and added and collections changed behind its back, and reconcile repairs what it owns', async () => {
+    const ws = await seedWorkspace(env.control);
+    const onboarding = await onboard(ws, ['Production', 'Staging', 'Backup']);
+    const clientId = onboarding.resources.apiClient.id as string;
+    const collectionId = onboarding.resources.apiCollection.id as string;
+    const byName = (name: string) =>
+      onboarding.resources.apiKeys.find((k: OnboardingView) => k.name === name);
+    expect(await driftOf(ws)).toMatchObject({ inSync: true, drift: [] });
+
+    // Behind the service's back: a key deleted, one disabled, one added, the collections changed.
+    const client = `/v2/managed_users/${ws.ref}/api_clients/${clientId}`;
+    await workato('DELETE', `${client}/api_keys/${byName('Production').id}`);
+    await workato('PUT', `${client}/api_keys/${byName('Staging').id}/disable`);
+    const manual = await workato('POST', `${client}/api_keys`, { name: 'Manual', active: true });
+    const other = await workato(
+      'POST',
+      `/managed_users/${ws.ref}/api_collections?project_id=${ws.projectId}`,
+      { name: `Other ${ws.id}` },
+    );
+    await workato('PUT', client, {
+      name: `Customer ${ws.id}`,
+      api_collection_ids: [Number(collectionId), other.id],
+    });
+
+    const found = await driftOf(ws);
+    expect(found.inSync).toBe(false);
+    expect(
+      found.drift.map((d: OnboardingView) => [d.kind, d.keyName ?? d.setting, d.repair]),
+    ).toEqual([
+      ['API_CLIENT_SETTINGS_CHANGED', 'apiCollectionIds', 'RESTORE_CLIENT'],
+      ['API_KEY_MISSING', 'Production', 'RECREATE_KEY'],
+      ['API_KEY_DISABLED', 'Staging', 'ENABLE_KEY'],
+      ['API_KEY_ADDED_BY_HAND', 'Manual', null],
+    ]);
+    expect(found.drift.every((d: OnboardingView) => d.adopted === false)).toBe(true);
+    // A viewer reads drift; repairing it takes an operator.
+    expect(
+      (
+        await rest(service.url, 'POST', `/v1/customers/${ws.ref}/reconcile`, undefined, {
+          authorization: `Bearer ${VIEWER_TOKEN}`,
+        })
+      ).status,
+    ).toBe(403);
+
+    const done = await reconcile(ws);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.steps.map((s: OnboardingView) => [s.kind, s.status])).toEqual([
+      ['API_KEY_RECREATE', 'SUCCEEDED'],
+      ['API_KEY_ENABLE', 'SUCCEEDED'],
+      ['API_CLIENT_RESTORE', 'SUCCEEDED'],
+      ['DRIFT_REPORT', 'SUCCEEDED'],
+    ]);
+    const report = done.steps.find((s: OnboardingView) => s.kind === 'DRIFT_REPORT');
+    expect(report.target.drift).toEqual(found.drift);
+
+    // The recreated key: its old name, a token handed out once, the one Workato holds.
+    const credentials = await rest<{ apiKeys: { name: string; id: string; authToken: string }[] }>(
+      service.url,
+      'GET',
+      `/v1/operations/${done.id}/credentials`,
+    );
+    expect(credentials.status).toBe(200);
+    expect(credentials.body.apiKeys).toHaveLength(1);
+    const recreated = credentials.body.apiKeys[0];
+    expect(recreated.name).toBe('Production');
+    const keys = await keysOf(ws);
+    const inSandbox = keys.find((k) => String(k.id) === recreated.id)!;
+    expect(inSandbox).toMatchObject({ name: 'Production', active: true });
+    expect(inSandbox.auth_token).toBe(recreated.authToken);
+    expect((await rest(service.url, 'GET', `/v1/operations/${done.id}/credentials`)).status).toBe(
+      410,
+    );
+    expect(JSON.stringify(done)).not.toContain(recreated.authToken);
+
+    // Staging works again; the hand-added key is untouched; the collections are as onboarded.
+    expect(keys.find((k) => k.name === 'Staging')?.active).toBe(true);
+    expect(keys.find((k) => k.id === manual.data.id)).toMatchObject({ active: true });
+    const restored = await workato('GET', client);
+    expect(restored.data.api_collections.map((c: OnboardingView) => String(c.id))).toEqual([
+      collectionId,
+    ]);
+
+    // What is left is what the service never owned.
+    const after = await driftOf(ws);
+    expect(after.drift.map((d: OnboardingView) => [d.kind, d.keyName])).toEqual([
+      ['API_KEY_ADDED_BY_HAND', 'Manual'],
+    ]);
+    const customer = await rest<OnboardingView>(service.url, 'GET', `/v1/customers/${ws.ref}`);
+    expect(customer.body.resources[0].keys.map((k: OnboardingView) => [k.name, k.state])).toEqual([
+      ['Production', 'DELETED'],
+      ['Staging', 'ACTIVE'],
+      ['Backup', 'ACTIVE'],
+      ['Production', 'ACTIVE'],
+    ]);
+  });
+
+  it('does not re-enable a key the service disabled itself, and puts back one enabled behind its back', async () => {
+    const ws = await seedWorkspace(env.control);
+    const onboarding = await onboard(ws, ['Production']);
+    const key = onboarding.resources.apiKeys[0];
+    const offboarding = await rest<{ operationId: string }>(
+      service.url,
+      'POST',
+      `/v1/customers/${ws.ref}/offboarding`,
+      { mode: 'disable' },
+    );
+    expect(offboarding.status).toBe(202);
+    await eventually(async () => ((await keysOf(ws))[0].active ? undefined : true), {
+      timeoutMs: 30_000,
+      message: 'the offboarding did not disable the key',
+    });
+    await eventually(async () => ((await driftOf(ws)).inSync ? true : undefined), {
+      timeoutMs: 30_000,
+      message: 'a key the service disabled itself was reported as drift',
+    });
+
+    const client = `/v2/managed_users/${ws.ref}/api_clients/${onboarding.resources.apiClient.id}`;
+    await workato('PUT', `${client}/api_keys/${key.id}/enable`);
+    expect((await driftOf(ws)).drift).toMatchObject([
+      {
+        kind: 'API_KEY_ENABLED',
+        keyName: 'Production',
+        recordedState: 'DISABLED',
+        repair: 'DISABLE_KEY',
+      },
+    ]);
+    const done = await reconcile(ws);
+    expect(done.status).toBe('COMPLETED');
+    expect((await keysOf(ws))[0].active).toBe(false);
+
+    // Still the offboarding's: a reactivation enables it again.
+    const reactivation = await rest(service.url, 'POST', `/v1/customers/${ws.ref}/reactivation`);
+    expect(reactivation.status).toBe(202);
+    await eventually(async () => ((await keysOf(ws))[0].active ? true : undefined), {
+      timeoutMs: 30_000,
+      message: 'the reactivation did not enable the key',
+    });
+  });
+
+  it('reports drift on an adopted API client with adopted: true and repairs nothing', async () => {
+    const ws = await seedWorkspace(env.control);
+    const name = `Customer ${ws.id}`;
+    const collection = await workato(
+      'POST',
+      `/managed_users/${ws.ref}/api_collections?project_id=${ws.projectId}`,
+      { name: `${name} API` },
+    );
+    const client = await workato('POST', `/v2/managed_users/${ws.ref}/api_clients`, {
+      name,
+      project_id: Number(ws.projectId),
+      api_collection_ids: [collection.id],
+      auth_type: 'token',
+    });
+    const onboarding = await onboard(ws, ['Production']);
+    expect(onboarding.resources.apiClient).toMatchObject({ adopted: true });
+    const key = onboarding.resources.apiKeys[0];
+    await workato(
+      'DELETE',
+      `/v2/managed_users/${ws.ref}/api_clients/${client.data.id}/api_keys/${key.id}`,
+    );
+
+    const found = await driftOf(ws);
+    expect(found.drift).toMatchObject([
+      { kind: 'API_KEY_MISSING', keyName: 'Production', adopted: true, repair: null },
+    ]);
+    expect(found.drift[0].reason).toMatch(/adopted/);
+
+    const done = await reconcile(ws);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.steps.map((s: OnboardingView) => s.kind)).toEqual(['DRIFT_REPORT']);
+    expect(await keysOf(ws)).toEqual([]);
+  });
+});
