@@ -33,6 +33,7 @@ import { DriftReportStep, RestoreApiClientStep } from './saga/steps/drift-repair
 import { RecreatedApiKeyStep } from './saga/steps/recreated-api-key.step';
 import { RotatedApiKeyStep } from './saga/steps/rotated-api-key.step';
 import { DriftObserver } from './operations/drift';
+import { DriftScan } from './operations/drift-scan';
 
 @Module({
   imports: [CqrsModule, WorkatoModule, KafkaModule],
@@ -67,6 +68,7 @@ import { DriftObserver } from './operations/drift';
     ReplayOnboardingHandler,
     RetrieveCredentialsHandler,
     DriftObserver,
+    DriftScan,
   ],
   exports: [OnboardingRunner, InstanceIdentity, OnboardingEventsConsumer],
 })

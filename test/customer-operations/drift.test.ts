@@ -23,7 +23,7 @@ describe('drift detection and repair', () => {
 
   beforeAll(async () => {
     env = await createTestEnvironment('drift', { withKafka: false });
-    service = await startTestApp(env.env);
+    service = await startTestApp(env.env, { DRIFT_SCAN_INTERVAL_SECONDS: '1' });
   });
 
   afterAll(async () => {
@@ -273,5 +273,33 @@ describe('drift detection and repair', () => {
     expect(done.status).toBe('COMPLETED');
     expect(done.steps.map((s: OnboardingView) => s.kind)).toEqual(['DRIFT_REPORT']);
     expect(await keysOf(ws)).toEqual([]);
+  });
+
+  it('the periodic scan counts the drift it finds, per kind', async () => {
+    const ws = await seedWorkspace(env.control);
+    const onboarding = await onboard(ws, ['Production']);
+    const metric = async (kind: string) => {
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) =>
+          l.startsWith(`workato_onboarding_drift_found_total{account="default",kind="${kind}"}`),
+        );
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const before = await metric('API_KEY_DISABLED');
+    const key = onboarding.resources.apiKeys[0];
+    await workato(
+      'PUT',
+      `/v2/managed_users/${ws.ref}/api_clients/${onboarding.resources.apiClient.id}/api_keys/${key.id}/disable`,
+    );
+    const counted = await eventually(
+      async () => {
+        const now = await metric('API_KEY_DISABLED');
+        return now > before ? now : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 200, message: 'the scan did not count the disabled key' },
+    );
+    expect(counted).toBeGreaterThan(before);
   });
 });

@@ -160,4 +160,6 @@ export abstract class WorkatoAccounts {
   /** Workato refused the account's token (401/403): it waits, it does not fail. */
   abstract refused(account: string, reason: string): void;
   abstract statuses(): WorkatoAccountStatus[];
+  /** The account's Workato limit of requests per second (WORKATO_RATE_LIMIT_RPS or its own). */
+  abstract perSecondLimit(account: string): number;
 }
