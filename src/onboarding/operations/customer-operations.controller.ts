@@ -31,7 +31,7 @@ import { customerResources } from '../domain/customer-resources';
 import { ONBOARDING_STATUSES } from '../domain/lifecycle';
 import { IngestOnboardingCommand } from '../intake/ingest-onboarding.handler';
 import { OnboardingStore } from '../ports/onboarding.store';
-import { WorkatoAccounts } from '../ports/workato-workspace.port';
+import { WorkatoAccounts, WorkspaceCallError } from '../ports/workato-workspace.port';
 import { actorOf } from './actor';
 import { presentOnboarding } from './onboarding.presenter';
 import { ReplayOnboardingCommand } from './replay-onboarding.handler';
@@ -201,6 +201,7 @@ export class CustomersController {
   })
   @ApiQuery({ name: 'workatoAccount', required: false })
   @ApiResponse({ status: 404, description: 'The service has no saga of this customer' })
+  @ApiResponse({ status: 502, description: 'Workato did not answer the observation' })
   async driftOf(
     @Param('managedUserId') managedUserId: string,
     @Query() query: Record<string, unknown>,
@@ -210,7 +211,14 @@ export class CustomersController {
     const sagas = await this.store.customerSagas(account, managedUserId);
     if (sagas.length === 0)
       throw notFound(`customer in Workato account ${account}:`, managedUserId);
-    const observed = await this.drift.observe(account, managedUserId, sagas);
+    const observed = await this.drift.observe(account, managedUserId, sagas).catch((error) => {
+      if (!(error instanceof WorkspaceCallError)) throw error;
+      throw httpError(
+        HttpStatus.BAD_GATEWAY,
+        'Bad Gateway',
+        `Workato account ${account} could not be observed: ${error.message}`,
+      );
+    });
     return {
       managedUserId,
       workatoAccount: account,

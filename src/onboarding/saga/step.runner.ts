@@ -110,17 +110,15 @@ export class OnboardingStepRunner implements ICommandHandler<RunOnboardingComman
       );
       const earlier = history.filter((saga) => saga.id !== run.id);
       // A reconciliation repairs what Workato shows now: it observes just before planning.
-      const drift =
+      const { resources, drift } =
         request.eventType === 'CustomerReconciliationRequested'
-          ? (
-              await this.drift.observe(
-                run.onboarding.workatoAccount,
-                run.onboarding.managedUserId,
-                earlier,
-              )
-            ).drift
-          : [];
-      const planned = planCustomerOperation(request, customerResources(earlier), drift);
+          ? await this.drift.observe(
+              run.onboarding.workatoAccount,
+              run.onboarding.managedUserId,
+              earlier,
+            )
+          : { resources: customerResources(earlier), drift: [] };
+      const planned = planCustomerOperation(request, resources, drift);
       await run.commit();
       await this.store.planSteps(this.identity.id, run.id, planned);
       run.onboarding.steps.push(
