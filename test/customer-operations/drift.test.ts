@@ -9,6 +9,7 @@ import {
 } from '../support/app';
 import { customerOnboarded, seedWorkspace, TestWorkspace } from '../support/events';
 import { OnboardingView, rest, waitForTerminal } from '../support/rest';
+import { OnboardingStore } from '../../src/onboarding/ports/onboarding.store';
 
 /**
  * Drift detection and repair end to end, on real Postgres and the Workato sandbox over HTTP:
@@ -198,6 +199,37 @@ describe('drift detection and repair', () => {
     ]);
   });
 
+  it('a recreate whose answer was lost (created, connection dropped) is taken as ours on the next run: one key, its token refreshed and handed out once', async () => {
+    const ws = await seedWorkspace(env.control);
+    const onboarding = await onboard(ws, ['Production']);
+    const clientId = onboarding.resources.apiClient.id as string;
+    const client = `/v2/managed_users/${ws.ref}/api_clients/${clientId}`;
+    await workato('DELETE', `${client}/api_keys/${onboarding.resources.apiKeys[0].id}`);
+    // Workato creates the key, then the connection dies before the answer.
+    await env.control.addFault({
+      method: 'POST',
+      path: `/api_clients/${clientId}/api_keys$`,
+      drop: true,
+      afterResponse: true,
+      count: 1,
+    });
+
+    const done = await reconcile(ws);
+    expect(done.status).toBe('COMPLETED');
+    const recreate = done.steps.find((s: OnboardingView) => s.kind === 'API_KEY_RECREATE');
+    expect(recreate.attempts).toBe(2);
+    const keys = await keysOf(ws);
+    expect(keys.map((k) => k.name)).toEqual(['Production']);
+    const credentials = await rest<{ apiKeys: { id: string; authToken: string }[] }>(
+      service.url,
+      'GET',
+      `/v1/operations/${done.id}/credentials`,
+    );
+    expect(credentials.body.apiKeys).toEqual([
+      { name: 'Production', id: String(keys[0].id), authToken: keys[0].auth_token },
+    ]);
+  });
+
   it('does not re-enable a key the service disabled itself, and puts back one enabled behind its back', async () => {
     const ws = await seedWorkspace(env.control);
     const onboarding = await onboard(ws, ['Production']);
@@ -301,5 +333,29 @@ describe('drift detection and repair', () => {
       { timeoutMs: 20_000, intervalMs: 200, message: 'the scan did not count the disabled key' },
     );
     expect(counted).toBeGreaterThan(before);
+  });
+
+  it('one scan at a time: while an instance holds the scan lock, another does not run', async () => {
+    const store = service.app.get(OnboardingStore);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const first = store.runExclusively('drift-test-lock', async () => {
+      entered();
+      await held;
+    });
+    await inside;
+    let ranSecond = false;
+    expect(
+      await store.runExclusively('drift-test-lock', async () => {
+        ranSecond = true;
+      }),
+    ).toBe(false);
+    expect(ranSecond).toBe(false);
+    release();
+    expect(await first).toBe(true);
+    // Let go at the end: the next one runs.
+    expect(await store.runExclusively('drift-test-lock', async () => {})).toBe(true);
   });
 });
