@@ -1,4 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { AppConfig } from '../../platform/config/app-config';
 import { OnboardingMetrics } from '../../platform/observability/onboarding.metrics';
 import { OnboardingStore } from '../ports/onboarding.store';
@@ -19,11 +24,13 @@ const SCAN_LOCK = 'workato-onboarding:drift-scan';
  * requests: the rest of the quota stays with onboardings and operations.
  */
 @Injectable()
-export class DriftScan implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DriftScan implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('DriftScan');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private stopping = false;
+  /** The pauses between customers (one per account scanned), ended at once on shutdown. */
+  private readonly pauses = new Set<() => void>();
 
   constructor(
     private readonly store: OnboardingStore,
@@ -39,9 +46,11 @@ export class DriftScan implements OnApplicationBootstrap, OnApplicationShutdown 
     this.timer = setInterval(() => this.tick(), seconds * 1000);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database closes: a scan holds a connection (its lock) until it ends. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    for (const end of [...this.pauses]) end();
     await this.running;
   }
 
@@ -107,12 +116,21 @@ export class DriftScan implements OnApplicationBootstrap, OnApplicationShutdown 
           error: error instanceof Error ? error.message : String(error),
         });
       }
-      await sleep(calls * spacingMs - (Date.now() - started));
+      await this.pause(calls * spacingMs - (Date.now() - started));
     }
     this.metrics.countDriftScan(account, failed ? 'failed' : 'completed');
   }
-}
 
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+  private pause(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        this.pauses.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      this.pauses.add(end);
+    });
+  }
 }
