@@ -21,24 +21,18 @@ describe('drift scan configuration', () => {
     ).toMatchObject({ DRIFT_SCAN_INTERVAL_SECONDS: 900, DRIFT_SCAN_QUOTA_SHARE: 0.25 });
   });
 
-  it('refuses bad values, naming the variable and saying what it takes', () => {
-    expect(problems({ DRIFT_SCAN_INTERVAL_SECONDS: 'hourly' })).toEqual([
-      'DRIFT_SCAN_INTERVAL_SECONDS: must be a number of seconds',
-    ]);
-    expect(problems({ DRIFT_SCAN_INTERVAL_SECONDS: '-5' })).toEqual([
-      'DRIFT_SCAN_INTERVAL_SECONDS: must be 0 (no scan) or a positive number of seconds',
-    ]);
-    expect(problems({ DRIFT_SCAN_INTERVAL_SECONDS: '1.5' })).toEqual([
-      'DRIFT_SCAN_INTERVAL_SECONDS: must be a whole number of seconds',
-    ]);
-    expect(problems({ DRIFT_SCAN_QUOTA_SHARE: '0' })).toEqual([
-      'DRIFT_SCAN_QUOTA_SHARE: must be above 0 (a scan needs some of the quota)',
-    ]);
-    expect(problems({ DRIFT_SCAN_QUOTA_SHARE: '1' })).toEqual([
-      'DRIFT_SCAN_QUOTA_SHARE: must be below 1: onboardings and operations need the rest of the quota',
-    ]);
-    expect(problems({ DRIFT_SCAN_QUOTA_SHARE: 'lots' })).toEqual([
-      'DRIFT_SCAN_QUOTA_SHARE: must be a number',
-    ]);
+  it.each([
+    ['DRIFT_SCAN_INTERVAL_SECONDS', 'hourly', 'must be a number of seconds'],
+    ['DRIFT_SCAN_INTERVAL_SECONDS', '-5', 'must be 0 (no scan) or a positive number of seconds'],
+    ['DRIFT_SCAN_INTERVAL_SECONDS', '1.5', 'must be a whole number of seconds'],
+    ['DRIFT_SCAN_QUOTA_SHARE', '0', 'must be above 0 (a scan needs some of the quota)'],
+    [
+      'DRIFT_SCAN_QUOTA_SHARE',
+      '1',
+      'must be below 1: onboardings and operations need the rest of the quota',
+    ],
+    ['DRIFT_SCAN_QUOTA_SHARE', 'lots', 'must be a number'],
+  ])('refuses %s=%s, naming the variable and what it takes', (name, value, message) => {
+    expect(problems({ [name]: value })).toEqual([`${name}: ${message}`]);
   });
 });
