@@ -5,6 +5,7 @@ import { OutboxClaims1763890000000 } from './1763890000000-outbox-claims';
 import { WorkatoRateLimitSlots1764600000000 } from './1764600000000-workato-rate-limit-slots';
 import { WorkatoAccount1764610000000 } from './1764610000000-workato-account';
 import { CustomerOperations1764630000000 } from './1764630000000-customer-operations';
+import { Reconciliation1764640000000 } from './1764640000000-reconciliation';
 
 /** Every migration, in order. TypeORM is given this list explicitly rather than a glob. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   WorkatoRateLimitSlots1764600000000,
   WorkatoAccount1764610000000,
   CustomerOperations1764630000000,
+  Reconciliation1764640000000,
 ];

@@ -29,7 +29,11 @@ import {
   GracePeriodStep,
   RefreshApiKeyStep,
 } from './saga/steps/key-state.steps';
+import { DriftReportStep, RestoreApiClientStep } from './saga/steps/drift-repair.steps';
+import { RecreatedApiKeyStep } from './saga/steps/recreated-api-key.step';
 import { RotatedApiKeyStep } from './saga/steps/rotated-api-key.step';
+import { DriftObserver } from './operations/drift';
+import { DriftScan } from './operations/drift-scan';
 
 @Module({
   imports: [CqrsModule, WorkatoModule, KafkaModule],
@@ -51,6 +55,9 @@ import { RotatedApiKeyStep } from './saga/steps/rotated-api-key.step';
     EnableApiKeyStep,
     DeleteApiKeyStep,
     DeleteApiClientStep,
+    RecreatedApiKeyStep,
+    RestoreApiClientStep,
+    DriftReportStep,
     InstanceIdentity,
     OnboardingRunner,
     OnboardingRunnerWakeUp,
@@ -60,6 +67,8 @@ import { RotatedApiKeyStep } from './saga/steps/rotated-api-key.step';
     // operations
     ReplayOnboardingHandler,
     RetrieveCredentialsHandler,
+    DriftObserver,
+    DriftScan,
   ],
   exports: [OnboardingRunner, InstanceIdentity, OnboardingEventsConsumer],
 })

@@ -149,6 +149,41 @@ export class OnboardingRepository extends OnboardingStore {
     return rows.map(toSnapshot);
   }
 
+  async customersWithResources(): Promise<{ workatoAccount: string; managedUserId: string }[]> {
+    const rows: { workato_account: string; managed_user_id: string }[] =
+      await this.dataSource.query(
+        `SELECT DISTINCT workato_account, managed_user_id FROM onboarding
+         WHERE operation_type = 'ONBOARDING' AND status = 'COMPLETED'
+         ORDER BY workato_account, managed_user_id`,
+      );
+    return rows.map((r) => ({
+      workatoAccount: r.workato_account,
+      managedUserId: r.managed_user_id,
+    }));
+  }
+
+  async runExclusively(name: string, fn: () => Promise<void>): Promise<boolean> {
+    // A session lock lives on one connection: held for the whole of `fn`, and let go by
+    // Postgres itself if this instance dies.
+    const connection = this.dataSource.createQueryRunner();
+    await connection.connect();
+    try {
+      const [{ locked }]: { locked: boolean }[] = await connection.query(
+        `SELECT pg_try_advisory_lock(hashtext($1)) AS locked`,
+        [name],
+      );
+      if (!locked) return false;
+      try {
+        await fn();
+      } finally {
+        await connection.query(`SELECT pg_advisory_unlock(hashtext($1))`, [name]);
+      }
+      return true;
+    } finally {
+      await connection.release();
+    }
+  }
+
   async planSteps(owner: string, id: string, steps: PlannedStep[]): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
       const [, held]: [unknown, number] = await tx.query(

@@ -201,6 +201,10 @@ export class WorkatoAccountRegistry extends WorkatoAccounts {
     return [...this.accounts.values()].map((a) => a.status());
   }
 
+  perSecondLimit(account: string): number {
+    return this.account(account).spec.limits.perSecond;
+  }
+
   /** The rate limiter of an account (benchmarks count its reservations). */
   limiter(account: string): PostgresRateLimiter {
     return this.account(account).limiter;

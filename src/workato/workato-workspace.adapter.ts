@@ -3,8 +3,10 @@ import {
   CreateApiClientInput,
   WorkatoWorkspace,
   WorkspaceApiClient,
+  WorkspaceApiClientDetails,
   WorkspaceApiCollection,
   WorkspaceApiKey,
+  WorkspaceApiKeyState,
   WorkspaceCallError,
   WorkspacePortal,
 } from '../onboarding/ports/workato-workspace.port';
@@ -150,6 +152,53 @@ export class WorkatoWorkspaceAdapter extends WorkatoWorkspace {
   refreshApiKeySecret(mu: string, clientId: string, keyId: string): Promise<WorkspaceApiKey> {
     return call(async () =>
       withToken(await this.client.call('refreshApiKeySecret', { mu, clientId, keyId })),
+    );
+  }
+
+  getApiClient(mu: string, clientId: string): Promise<WorkspaceApiClientDetails | null> {
+    return call(
+      async () => {
+        const c = await this.client.call('getApiClient', { mu, clientId });
+        return {
+          id: String(c.id),
+          name: c.name,
+          authType: c.auth_type ?? null,
+          apiCollectionIds: (c.api_collections ?? []).map((x) => String(x.id)),
+          apiPortalId: c.api_portal_id ?? null,
+        };
+      },
+      { notFound: null },
+    );
+  }
+
+  listApiKeys(mu: string, clientId: string): Promise<WorkspaceApiKeyState[] | null> {
+    return call(
+      async () =>
+        (await this.client.listAll('listApiKeys', { mu, clientId })).map((k) => ({
+          id: String(k.id),
+          name: k.name,
+          // 001 lists `active` on every key; a key without it is taken as working.
+          active: k.active ?? true,
+        })),
+      { notFound: null },
+    );
+  }
+
+  setApiClientCollections(
+    mu: string,
+    clientId: string,
+    input: { name: string; apiCollectionIds: number[] },
+  ): Promise<boolean> {
+    return call(
+      () =>
+        this.client
+          .call('updateApiClient', {
+            mu,
+            clientId,
+            body: { name: input.name, api_collection_ids: input.apiCollectionIds },
+          })
+          .then(() => true),
+      { notFound: false },
     );
   }
 

@@ -100,6 +100,24 @@ export const WORKATO_ENDPOINTS = {
     path: (p: OfClient) => `${v2(p.mu)}/api_clients/${seg(p.clientId, 'api_client_id')}`,
     parse: ignore,
   }),
+  getApiClient: endpoint({
+    method: 'GET',
+    family: 'clients',
+    path: (p: OfClient) => `${v2(p.mu)}/api_clients/${seg(p.clientId, 'api_client_id')}`,
+    parse: dataObject(apiClientSchema),
+  }),
+  /**
+   * 001 marks name and api_collection_ids required and documents neither auth_type nor
+   * api_portal_id here: drift repair sends only what it restores.
+   */
+  updateApiClient: endpoint({
+    method: 'PUT',
+    family: 'clients',
+    path: (p: OfClient & { body: { name: string; api_collection_ids: number[] } }) =>
+      `${v2(p.mu)}/api_clients/${seg(p.clientId, 'api_client_id')}`,
+    body: (p) => p.body,
+    parse: dataObject(apiClientSchema),
+  }),
   listApiKeys: endpoint({
     method: 'GET',
     family: 'clients',

@@ -5,6 +5,7 @@ import type {
   OffboardingRequest,
 } from './customer-operation';
 import type { CustomerResources, ManagedApiClient, ManagedApiKey } from './customer-resources';
+import { Drift, planReconciliation } from './drift';
 import { OnboardingError } from './errors';
 import { PlannedStep, STEP_NAMES, StepKind, StepTarget } from './steps';
 
@@ -20,6 +21,7 @@ import { PlannedStep, STEP_NAMES, StepKind, StepTarget } from './steps';
  *   offboarding, disable:    API_KEY_DISABLE per active key
  *   offboarding, delete:     API_KEY_DELETE per key, then API_CLIENT_DELETE per client
  *   reactivation:            API_KEY_ENABLE per key an offboarding disabled
+ *   reconciliation:          from a drift observation (domain/drift.ts)
  *
  * Only what the service created is ever touched: adopted clients are observed, never changed.
  * An operation with nothing left to do plans no step and completes (repeating one is a no-op).
@@ -27,6 +29,8 @@ import { PlannedStep, STEP_NAMES, StepKind, StepTarget } from './steps';
 export function planCustomerOperation(
   request: CustomerOperationRequest,
   resources: CustomerResources,
+  /** A reconciliation's: the drift observed just before planning. */
+  drift: readonly Drift[] = [],
 ): PlannedStep[] {
   if (!resources.onboarded)
     throw new OnboardingError(
@@ -45,6 +49,8 @@ export function planCustomerOperation(
             .filter((k) => k.state === 'DISABLED' && k.disabledBy === 'OFFBOARDING')
             .map((key) => onKey('API_KEY_ENABLE', 'enable', client, key)),
         );
+      case 'CustomerReconciliationRequested':
+        return planReconciliation(request, resources, drift);
     }
   })();
   return steps.map((step, position) => ({ ...step, position }));
@@ -55,7 +61,9 @@ function verbOf(request: CustomerOperationRequest): string {
     ? 'rotate'
     : request.eventType === 'CustomerOffboarded'
       ? 'offboard'
-      : 'reactivate';
+      : request.eventType === 'CustomerReactivated'
+        ? 'reactivate'
+        : 'reconcile';
 }
 
 /** Clients the service created and has not deleted (their keys may be acted on). */

@@ -5,12 +5,14 @@ import type { OnboardingRequest } from './onboarding-request';
  * customer's life after it. All of them are rows of the same table, run by the same runner
  * with the same guarantees (durable steps, exactly-once effects, replay, audit, results).
  */
-export type OperationType = 'ONBOARDING' | 'KEY_ROTATION' | 'OFFBOARDING' | 'REACTIVATION';
+export type OperationType =
+  'ONBOARDING' | 'KEY_ROTATION' | 'OFFBOARDING' | 'REACTIVATION' | 'RECONCILIATION';
 export const OPERATION_TYPES: readonly OperationType[] = [
   'ONBOARDING',
   'KEY_ROTATION',
   'OFFBOARDING',
   'REACTIVATION',
+  'RECONCILIATION',
 ];
 
 export const MAX_GRACE_SECONDS = 30 * 24 * 3600;
@@ -51,8 +53,13 @@ export interface ReactivationRequest extends OperationEnvelope {
   eventType: 'CustomerReactivated';
 }
 
+/** Repairs the drift of what the service owns, as observed when it is planned (domain/drift.ts). */
+export interface ReconciliationRequest extends OperationEnvelope {
+  eventType: 'CustomerReconciliationRequested';
+}
+
 export type CustomerOperationRequest =
-  KeyRotationRequest | OffboardingRequest | ReactivationRequest;
+  KeyRotationRequest | OffboardingRequest | ReactivationRequest | ReconciliationRequest;
 
 /** What any saga of this service was asked to do, as validated from its event. */
 export type SagaRequest = OnboardingRequest | CustomerOperationRequest;
@@ -69,6 +76,8 @@ export function operationTypeOf(request: SagaRequest): OperationType {
       return 'OFFBOARDING';
     case 'CustomerReactivated':
       return 'REACTIVATION';
+    case 'CustomerReconciliationRequested':
+      return 'RECONCILIATION';
   }
 }
 
@@ -85,4 +94,5 @@ export const RESULT_TYPES: Record<OperationType, { completed: string; failed: st
     failed: 'CustomerOffboardingFailed',
   },
   REACTIVATION: { completed: 'CustomerReactivated', failed: 'CustomerReactivationFailed' },
+  RECONCILIATION: { completed: 'CustomerReconciled', failed: 'CustomerReconciliationFailed' },
 };

@@ -156,6 +156,8 @@ export function customerResources(sagas: readonly CustomerSaga[]): CustomerResou
       }
       if (!done(step)) continue;
       const key = keyOf(step);
+      // A reconciliation's enable and disable bring a key back to the state recorded here.
+      if (saga.operationType === 'RECONCILIATION' && step.kind !== 'API_KEY_RECREATE') continue;
       switch (step.kind) {
         case 'API_KEY_REFRESH':
           if (key) key.lastRotatedAt = step.finishedAt ?? undefined;
@@ -177,6 +179,19 @@ export function customerResources(sagas: readonly CustomerSaga[]): CustomerResou
           if (key) {
             key.state = 'DELETED';
             key.pendingDeletionAt = undefined;
+          }
+          break;
+        case 'API_KEY_RECREATE':
+          // The key deleted behind the service's back comes back under a new id, as it was.
+          if (key && step.workatoId && key.id !== step.workatoId) {
+            clientById(target.clientId)?.keys.push({
+              ...key,
+              id: step.workatoId,
+              createdBy: saga.id,
+              pendingDeletionAt: undefined,
+            });
+            key.state = 'DELETED';
+            key.disabledBy = undefined;
           }
           break;
         case 'API_CLIENT_DELETE': {

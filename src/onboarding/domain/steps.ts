@@ -1,3 +1,4 @@
+import type { Drift } from './drift';
 import type { RecordedError } from './errors';
 
 export type StepKind =
@@ -12,13 +13,18 @@ export type StepKind =
   | 'API_KEY_DISABLE'
   | 'API_KEY_ENABLE'
   | 'API_KEY_DELETE'
-  | 'API_CLIENT_DELETE';
+  | 'API_CLIENT_DELETE'
+  // a reconciliation's (domain/drift.ts)
+  | 'API_KEY_RECREATE'
+  | 'API_CLIENT_RESTORE'
+  | 'DRIFT_REPORT';
 
 /** Kinds whose step stores a token Workato showed once (handed out with the credentials). */
 export const TOKEN_STEP_KINDS: readonly StepKind[] = [
   'API_KEY',
   'ROTATED_API_KEY',
   'API_KEY_REFRESH',
+  'API_KEY_RECREATE',
 ];
 
 /**
@@ -38,6 +44,10 @@ export interface StepTarget {
   ipDenyList?: string[];
   /** GRACE_PERIOD: how long the old keys live on beside the new ones. */
   graceSeconds?: number;
+  /** API_CLIENT_RESTORE: the API collections its onboarding gave the client. */
+  apiCollectionIds?: string[];
+  /** DRIFT_REPORT: the drift observed when the reconciliation was planned. */
+  drift?: Drift[];
 }
 
 export type StepStatus =
@@ -81,6 +91,7 @@ export const STEP_NAMES = {
     `${verb}:${clientName}/${keyName}`,
   onClient: (verb: string, clientName: string): string => `${verb}:${clientName}`,
   gracePeriod: 'grace_period',
+  driftReport: 'drift_report',
 } as const;
 const API_KEY_PREFIX = 'api_key:';
 

@@ -225,12 +225,19 @@ export const reactivationSchema = z.strictObject({
   eventType: z.literal('CustomerReactivated'),
 });
 
+/** CustomerReconciliationRequested: repair the drift of what the service owns (domain/drift.ts). */
+export const reconciliationSchema = z.strictObject({
+  ...operationFields,
+  eventType: z.literal('CustomerReconciliationRequested'),
+});
+
 /** The schema of each event type the topic carries. */
 const SCHEMAS: Record<CustomerEventType, z.ZodType> = {
   CustomerOnboarded: documentSchema,
   ApiKeysRotationRequested: keyRotationSchema,
   CustomerOffboarded: offboardingSchema,
   CustomerReactivated: reactivationSchema,
+  CustomerReconciliationRequested: reconciliationSchema,
 };
 export const EVENT_TYPES = Object.keys(SCHEMAS) as CustomerEventType[];
 

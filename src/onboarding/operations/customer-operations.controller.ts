@@ -31,11 +31,12 @@ import { customerResources } from '../domain/customer-resources';
 import { ONBOARDING_STATUSES } from '../domain/lifecycle';
 import { IngestOnboardingCommand } from '../intake/ingest-onboarding.handler';
 import { OnboardingStore } from '../ports/onboarding.store';
-import { WorkatoAccounts } from '../ports/workato-workspace.port';
+import { WorkatoAccounts, WorkspaceCallError } from '../ports/workato-workspace.port';
 import { actorOf } from './actor';
 import { presentOnboarding } from './onboarding.presenter';
 import { ReplayOnboardingCommand } from './replay-onboarding.handler';
 import { RetrieveCredentialsCommand } from './retrieve-credentials.handler';
+import { DriftObserver } from './drift';
 import { badRequest, decodeCursor, encodeCursor, httpError, notFound, parseQuery } from './rest';
 
 const CUSTOMER_OPERATIONS = OPERATION_TYPES.filter((t) => t !== 'ONBOARDING');
@@ -77,6 +78,7 @@ export class CustomersController {
     private readonly commandBus: CommandBus,
     private readonly store: OnboardingStore,
     private readonly accounts: WorkatoAccounts,
+    private readonly drift: DriftObserver,
   ) {}
 
   @Post(':managedUserId/key-rotations')
@@ -166,6 +168,66 @@ export class CustomersController {
     return this.ingest('CustomerReactivated', managedUserId, body, key, res);
   }
 
+  @Post(':managedUserId/reconcile')
+  @ApiOperation({
+    summary:
+      'Repair the drift of what the service owns (recreate deleted keys, their tokens handed out once; re-enable keys disabled behind its back; restore API collections) and report what it leaves alone',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: "becomes the event's eventId",
+  })
+  @ApiResponse({ status: 202, description: 'Accepted: `{ "operationId" }`' })
+  @ApiResponse({
+    status: 200,
+    description: 'This Idempotency-Key was already used: the same operation',
+  })
+  @ApiResponse({ status: 400, description: 'Invalid request, with field errors' })
+  @ApiResponse({ status: 409, description: 'This Idempotency-Key was used with another body' })
+  reconcile(
+    @Param('managedUserId') managedUserId: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.ingest('CustomerReconciliationRequested', managedUserId, body, key, res);
+  }
+
+  @Get(':managedUserId/drift')
+  @ApiOperation({
+    summary:
+      'Observe Workato (per API client one get and one key list) and diff it against what the service recorded; adopted resources are reported, never repaired',
+  })
+  @ApiQuery({ name: 'workatoAccount', required: false })
+  @ApiResponse({ status: 404, description: 'The service has no saga of this customer' })
+  @ApiResponse({ status: 502, description: 'Workato did not answer the observation' })
+  async driftOf(
+    @Param('managedUserId') managedUserId: string,
+    @Query() query: Record<string, unknown>,
+  ) {
+    const { workatoAccount } = parseQuery(accountQuery, query);
+    const account = workatoAccount ?? this.accounts.defaultAccount ?? this.accounts.names[0];
+    const sagas = await this.store.customerSagas(account, managedUserId);
+    if (sagas.length === 0)
+      throw notFound(`customer in Workato account ${account}:`, managedUserId);
+    const observed = await this.drift.observe(account, managedUserId, sagas).catch((error) => {
+      if (!(error instanceof WorkspaceCallError)) throw error;
+      throw httpError(
+        HttpStatus.BAD_GATEWAY,
+        'Bad Gateway',
+        `Workato account ${account} could not be observed: ${error.message}`,
+      );
+    });
+    return {
+      managedUserId,
+      workatoAccount: account,
+      observedAt: new Date().toISOString(),
+      inSync: observed.drift.length === 0,
+      drift: observed.drift,
+    };
+  }
+
   @Get(':managedUserId')
   @ApiOperation({
     summary:
@@ -201,7 +263,11 @@ export class CustomersController {
   }
 
   private async ingest(
-    eventType: 'ApiKeysRotationRequested' | 'CustomerOffboarded' | 'CustomerReactivated',
+    eventType:
+      | 'ApiKeysRotationRequested'
+      | 'CustomerOffboarded'
+      | 'CustomerReactivated'
+      | 'CustomerReconciliationRequested',
     managedUserId: string,
     body: unknown,
     idempotencyKey: string | undefined,

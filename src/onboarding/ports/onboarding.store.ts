@@ -133,6 +133,13 @@ export abstract class OnboardingStore {
     workatoAccount: string,
     managedUserId: string,
   ): Promise<OnboardingSnapshot[]>;
+  /** Customers with a completed onboarding (the drift scan's list), by account, in id order. */
+  abstract customersWithResources(): Promise<{ workatoAccount: string; managedUserId: string }[]>;
+  /**
+   * Runs `fn` unless another instance runs one under the same name (a Postgres advisory lock,
+   * held by one connection until `fn` ends or the instance dies): false when it did not run.
+   */
+  abstract runExclusively(name: string, fn: () => Promise<void>): Promise<boolean>;
   /**
    * Stores the steps a customer operation planned on its first run, if `owner` still holds the
    * lease (else LeaseLostError).

@@ -18,6 +18,20 @@ export interface WorkspaceApiKey {
    */
   authToken?: string | null;
 }
+/** An API client's settings as Workato shows them (what drift compares). */
+export interface WorkspaceApiClientDetails {
+  id: string;
+  name: string;
+  authType: string | null;
+  apiCollectionIds: string[];
+  apiPortalId: number | null;
+}
+/** An API key as listed: its state, never its token (lists show the last four characters). */
+export interface WorkspaceApiKeyState {
+  id: string;
+  name: string;
+  active: boolean;
+}
 export interface WorkspacePortal {
   id: number;
   name: string;
@@ -89,6 +103,25 @@ export abstract class WorkatoWorkspace {
     keyId: string,
   ): Promise<WorkspaceApiKey>;
   abstract deleteApiKey(managedUserId: string, clientId: string, keyId: string): Promise<boolean>;
+  /** Resolves to null when the client is gone (404). */
+  abstract getApiClient(
+    managedUserId: string,
+    clientId: string,
+  ): Promise<WorkspaceApiClientDetails | null>;
+  /** Every key of the client; null when the client is gone (404). */
+  abstract listApiKeys(
+    managedUserId: string,
+    clientId: string,
+  ): Promise<WorkspaceApiKeyState[] | null>;
+  /**
+   * Sets the client's API collections (Workato's update requires the name with them); resolves
+   * to false when the client is gone (404).
+   */
+  abstract setApiClientCollections(
+    managedUserId: string,
+    clientId: string,
+    input: { name: string; apiCollectionIds: number[] },
+  ): Promise<boolean>;
   /** Resolves to false when the key is gone (404). Enabling an enabled key changes nothing. */
   abstract setApiKeyActive(
     managedUserId: string,
@@ -127,4 +160,6 @@ export abstract class WorkatoAccounts {
   /** Workato refused the account's token (401/403): it waits, it does not fail. */
   abstract refused(account: string, reason: string): void;
   abstract statuses(): WorkatoAccountStatus[];
+  /** The account's Workato limit of requests per second (WORKATO_RATE_LIMIT_RPS or its own). */
+  abstract perSecondLimit(account: string): number;
 }

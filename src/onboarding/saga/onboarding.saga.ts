@@ -13,6 +13,8 @@ import {
   GracePeriodStep,
   RefreshApiKeyStep,
 } from './steps/key-state.steps';
+import { DriftReportStep, RestoreApiClientStep } from './steps/drift-repair.steps';
+import { RecreatedApiKeyStep } from './steps/recreated-api-key.step';
 import { RotatedApiKeyStep } from './steps/rotated-api-key.step';
 
 /**
@@ -43,6 +45,9 @@ export class OnboardingSaga {
     enableApiKey: EnableApiKeyStep,
     deleteApiKey: DeleteApiKeyStep,
     deleteApiClient: DeleteApiClientStep,
+    recreatedApiKey: RecreatedApiKeyStep,
+    restoreApiClient: RestoreApiClientStep,
+    driftReport: DriftReportStep,
   ) {
     this.rows = [
       // step                 undone by
@@ -58,6 +63,9 @@ export class OnboardingSaga {
       { step: enableApiKey, undo: 'none' },
       { step: deleteApiKey, undo: 'none' },
       { step: deleteApiClient, undo: 'none' },
+      { step: recreatedApiKey, undo: 'none' }, // the customer's key again: kept
+      { step: restoreApiClient, undo: 'none' },
+      { step: driftReport, undo: 'none' },
     ];
     for (const row of [...this.rows, ...this.operationRows])
       if (row.undo === 'delete' && !row.step.undo)

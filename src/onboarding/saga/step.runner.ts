@@ -13,7 +13,8 @@ import { customerResources } from '../domain/customer-resources';
 import { planCustomerOperation } from '../domain/customer-operation.plan';
 import { OnboardingError } from '../domain/errors';
 import { LeaseLostError, OnboardingStore } from '../ports/onboarding.store';
-import { WorkatoAccounts } from '../ports/workato-workspace.port';
+import { WorkatoAccounts, WorkspaceCallError } from '../ports/workato-workspace.port';
+import { DriftObserver } from '../operations/drift';
 import { OnboardingCompensation } from './compensate';
 import { OnboardingCompletion } from './complete';
 import { provisionOnce } from './exactly-once';
@@ -46,6 +47,7 @@ export class OnboardingStepRunner implements ICommandHandler<RunOnboardingComman
     private readonly metrics: OnboardingMetrics,
     private readonly tracing: OnboardingTracing,
     private readonly accounts: WorkatoAccounts,
+    private readonly drift: DriftObserver,
     config: AppConfig,
   ) {
     this.policy = lifecyclePolicy(config.values.ONBOARDING_DEADLINE_SECONDS);
@@ -107,7 +109,16 @@ export class OnboardingStepRunner implements ICommandHandler<RunOnboardingComman
         run.onboarding.managedUserId,
       );
       const earlier = history.filter((saga) => saga.id !== run.id);
-      const planned = planCustomerOperation(request, customerResources(earlier));
+      // A reconciliation repairs what Workato shows now: it observes just before planning.
+      const { resources, drift } =
+        request.eventType === 'CustomerReconciliationRequested'
+          ? await this.drift.observe(
+              run.onboarding.workatoAccount,
+              run.onboarding.managedUserId,
+              earlier,
+            )
+          : { resources: customerResources(earlier), drift: [] };
+      const planned = planCustomerOperation(request, resources, drift);
       await run.commit();
       await this.store.planSteps(this.identity.id, run.id, planned);
       run.onboarding.steps.push(
@@ -129,9 +140,13 @@ export class OnboardingStepRunner implements ICommandHandler<RunOnboardingComman
       this.logger.log({ msg: 'customer operation planned', steps: planned.length, ...run.ref });
       return 'RUN_STEPS';
     } catch (error) {
-      if (!(error instanceof OnboardingError)) throw error;
+      if (!(error instanceof OnboardingError) && !(error instanceof WorkspaceCallError))
+        throw error;
       const recorded = toRecordedError(error);
-      return run.on({ type: 'STEP_FAILED', at: new Date(), error: recorded, attempts: 1 });
+      const next = run.on({ type: 'STEP_FAILED', at: new Date(), error: recorded, attempts: 1 });
+      // A failed observation (a 429, Workato down) is tried again later, planned afresh.
+      if (next === 'WAIT') await run.commit({ releaseLease: true });
+      return next;
     }
   }
 

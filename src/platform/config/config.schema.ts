@@ -147,6 +147,18 @@ export const configSchema = z.object({
   ONBOARDING_LEASE_SECONDS: positiveInt.default(30),
   /** Off for an instance that should only ingest and serve REST (e.g. a read replica). */
   ONBOARDING_RUNNER_ENABLED: booleanFlag.default(true),
+  /** Seconds between drift scans of every customer with managed resources; 0: no scan. */
+  DRIFT_SCAN_INTERVAL_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(0, 'must be 0 (no scan) or a positive number of seconds')
+    .default(0),
+  /** The share of each account's per-second Workato limit a drift scan may spend. */
+  DRIFT_SCAN_QUOTA_SHARE: z.coerce
+    .number({ error: 'must be a number' })
+    .gt(0, 'must be above 0 (a scan needs some of the quota)')
+    .lt(1, 'must be below 1: onboardings and operations need the rest of the quota')
+    .default(0.1),
   SECRETS_ENCRYPTION_KEY: z.string().min(1).optional(),
   /** `role:token,…` with roles viewer and operator. Unset outside production: a dev token. */
   API_TOKENS: z.string().min(1).optional(),

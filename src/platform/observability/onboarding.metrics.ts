@@ -157,6 +157,18 @@ export class OnboardingMetrics {
     labelNames: ['type', 'outcome'] as const,
     registers: [this.registry],
   });
+  private readonly driftFound = new Counter({
+    name: `${PREFIX}drift_found_total`,
+    help: 'Drift found by the periodic drift scan, by account and kind (counted at every scan it is seen)',
+    labelNames: ['account', 'kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly driftScans = new Counter({
+    name: `${PREFIX}drift_scans_total`,
+    help: 'Drift scans of one account, by outcome (completed, failed, skipped: the account was not admitting requests)',
+    labelNames: ['account', 'outcome'] as const,
+    registers: [this.registry],
+  });
   private readonly outboxBacklog = new Gauge({
     name: `${PREFIX}outbox_backlog`,
     help: 'Results messages not yet published to Kafka (read from Postgres at scrape time)',
@@ -222,6 +234,14 @@ export class OnboardingMetrics {
 
   countIngested(source: IngestSource, outcome: IngestOutcome): void {
     this.ingested.inc({ source, outcome });
+  }
+
+  countDriftFound(account: string, kind: string): void {
+    this.driftFound.inc({ account, kind });
+  }
+
+  countDriftScan(account: string, outcome: 'completed' | 'failed' | 'skipped'): void {
+    this.driftScans.inc({ account, outcome });
   }
 
   /** Messages behind on one partition; negative or non-finite values read as 0. */
