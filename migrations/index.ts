@@ -4,6 +4,7 @@ import { OnboardingListIndex1763880000000 } from './1763880000000-onboarding-lis
 import { OutboxClaims1763890000000 } from './1763890000000-outbox-claims';
 import { WorkatoRateLimitSlots1764600000000 } from './1764600000000-workato-rate-limit-slots';
 import { WorkatoAccount1764610000000 } from './1764610000000-workato-account';
+import { Console1764620000000 } from './1764620000000-console';
 
 /** Every migration, in order. TypeORM is given this list explicitly rather than a glob. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   OutboxClaims1763890000000,
   WorkatoRateLimitSlots1764600000000,
   WorkatoAccount1764610000000,
+  Console1764620000000,
 ];
