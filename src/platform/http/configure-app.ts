@@ -39,7 +39,8 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
       .setDescription("Onboards a partner's new customers into Workato Embedded")
       .setVersion('1')
       // An opaque token of API_TOKENS (viewer or operator), not a JWT: nothing to decode.
-      .addBearerAuth({
+      // addSecurity, not addBearerAuth, which would add bearerFormat "JWT".
+      .addSecurity('bearer', {
         type: 'http',
         scheme: 'bearer',
         description: 'An opaque API token of API_TOKENS (role viewer or operator)',
