@@ -89,9 +89,11 @@ export class ConsoleEventsHub implements OnModuleDestroy {
   private idle(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    // The next first console starts from its own moment, not from a stale one.
+    // The next first console starts from its own moment and fresh figures, not stale ones.
     this.since = null;
     this.sent.clear();
+    this.counts = null;
+    this.health = null;
   }
 
   private schedule(delayMs: number): void {
