@@ -16,7 +16,8 @@ import {
 } from '../support/app';
 import { customerOnboarded, seedWorkspace } from '../support/events';
 import { testKafka } from '../support/kafka';
-import { OnboardingView, rest, waitForTerminal } from '../support/rest';
+import { rest, waitForTerminal } from '../support/rest';
+import { onboard as onboardOne } from './onboardings';
 import { openStream } from './sse';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API views are checked field by field
@@ -38,23 +39,8 @@ describe('console API', () => {
 
   afterEach(() => env.control.clearFaults());
 
-  async function onboard(name: string, options: { fail?: boolean } = {}): Promise<OnboardingView> {
-    const ws = await seedWorkspace(env.control);
-    if (options.fail)
-      await env.control.addFault({
-        method: 'POST',
-        path: `/managed_users/${ws.ref}/api_collections$`,
-        status: 422,
-      });
-    const event: Record<string, unknown> = {
-      ...customerOnboarded(ws),
-      customer: { managedUserId: ws.ref, name },
-    };
-    expect((await rest(service.url, 'POST', '/v1/onboardings', event)).status).toBe(202);
-    const view = await waitForTerminal(service.url, String(event.eventId));
-    expect(view.status).toBe(options.fail ? 'FAILED' : 'COMPLETED');
-    return view;
-  }
+  const onboard = (name: string, options: { fail?: boolean } = {}) =>
+    onboardOne(env, service, name, options);
 
   const list = (query: string) =>
     rest<View>(service.url, 'GET', `/v1/console/onboardings?${query}`);

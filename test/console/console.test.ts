@@ -11,10 +11,10 @@ import {
   TestEnvironment,
   VIEWER_TOKEN,
 } from '../support/app';
-import { customerOnboarded, seedWorkspace } from '../support/events';
-import { OnboardingView, rest, waitForTerminal } from '../support/rest';
+import { OnboardingView, rest } from '../support/rest';
 import { ROOT } from '../support/test-infrastructure';
 import { launchChromium, pageProblems, signIn } from './browser';
+import { onboard } from './onboardings';
 
 /**
  * The console in a real browser (Debian's Chromium through playwright-core) against the whole
@@ -60,33 +60,8 @@ describe('operator console in a browser', () => {
     expect(problems).toEqual([]);
   });
 
-  /** An onboarding of a customer of this name, FAILED at the API collection (Workato 422). */
-  async function failedOnboarding(name: string): Promise<OnboardingView> {
-    const ws = await seedWorkspace(env.control);
-    await env.control.addFault({
-      method: 'POST',
-      path: `/managed_users/${ws.ref}/api_collections$`,
-      status: 422,
-    });
-    const event: Record<string, unknown> = {
-      ...customerOnboarded(ws),
-      customer: { managedUserId: ws.ref, name },
-    };
-    expect((await rest(service.url, 'POST', '/v1/onboardings', event)).status).toBe(202);
-    const failed = await waitForTerminal(service.url, String(event.eventId));
-    expect(failed.status).toBe('FAILED');
-    return failed;
-  }
-
-  async function completedOnboarding(name: string): Promise<OnboardingView> {
-    const ws = await seedWorkspace(env.control);
-    const event: Record<string, unknown> = {
-      ...customerOnboarded(ws),
-      customer: { managedUserId: ws.ref, name },
-    };
-    expect((await rest(service.url, 'POST', '/v1/onboardings', event)).status).toBe(202);
-    return waitForTerminal(service.url, String(event.eventId));
-  }
+  const failedOnboarding = (name: string) => onboard(env, service, name, { fail: true });
+  const completedOnboarding = (name: string) => onboard(env, service, name);
 
   it('serves the console with a strict CSP, redirects / to it, and keeps the token out of URLs', async () => {
     const root = await fetch(`${service.url}/`, { redirect: 'manual' });

@@ -2,14 +2,6 @@
 // with textContent (never innerHTML), so a customer name cannot inject markup.
 
 const TOKEN_KEY = 'workato-onboarding.api-token';
-const STATUSES = [
-  'RECEIVED',
-  'IN_PROGRESS',
-  'COMPLETED',
-  'COMPENSATING',
-  'FAILED',
-  'COMPENSATION_FAILED',
-];
 const REPLAYABLE = ['FAILED', 'COMPENSATION_FAILED'];
 const $ = (selector) => document.querySelector(selector);
 
@@ -186,7 +178,8 @@ function renderRows() {
 
 function renderCounts(counts) {
   $('#counts').replaceChildren(
-    ...STATUSES.map((status) =>
+    // The API sends every status (0 when none), in the lifecycle's order.
+    ...Object.keys(counts).map((status) =>
       el(
         'button',
         {
@@ -319,12 +312,13 @@ function duration(step) {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** A recorded error: Workato's own status and message first when Workato answered. */
 function errorText(e) {
   if (!e) return '';
-  const workato = e.httpStatus
-    ? ` — Workato ${e.httpStatus}${e.workatoMessage ? `: ${e.workatoMessage}` : ''}`
-    : '';
-  return `${e.code}: ${e.message}${workato}`;
+  if (!e.httpStatus) return `${e.code}: ${e.message}`;
+  const call = e.method && e.path ? ` on ${e.method} ${e.path}` : '';
+  const said = e.workatoMessage ? `: ${e.workatoMessage}` : '';
+  return `Workato ${e.httpStatus}${said}${call} (${e.code})`;
 }
 
 function origin(step) {
