@@ -48,6 +48,8 @@ export class ConsoleEventsHub implements OnModuleDestroy {
   private running: Promise<void> | null = null;
   private healthDue = false;
   private stopped = false;
+  private failingSince: number | null = null;
+  private failureLoggedAt = 0;
 
   constructor(
     private readonly reads: ConsoleReadRepository,
@@ -111,9 +113,18 @@ export class ConsoleEventsHub implements OnModuleDestroy {
       return this.schedule(NUDGE_MS);
     }
     this.running = this.refresh()
-      .catch((error: unknown) =>
-        this.logger.warn({ msg: 'console refresh failed', error: String(error) }),
-      )
+      .then(() => {
+        this.failingSince = null;
+      })
+      .catch((error: unknown) => {
+        // While the database is down this fails every second: said once, then once a minute.
+        const now = Date.now();
+        if (this.failingSince === null || now - this.failureLoggedAt >= 60_000) {
+          this.failingSince ??= now;
+          this.failureLoggedAt = now;
+          this.logger.warn({ msg: 'console refresh failed', error: String(error) });
+        }
+      })
       .finally(() => (this.running = null));
     await this.running;
     if (this.streams.size > 0) this.schedule(CHANGE_POLL_MS);

@@ -97,6 +97,9 @@ describe('operator console in a browser', () => {
   });
 
   it('signs in, filters, opens a detail, and replays a failed onboarding that completes live', async () => {
+    // A few customers, so the list (and its screenshot) shows what a day looks like.
+    await completedOnboarding('Stark Industries');
+    await completedOnboarding('Wayne Enterprises');
     const done = await completedOnboarding('Initech Ltd');
     const failed = await failedOnboarding('Umbrella Corp');
 

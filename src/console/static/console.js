@@ -204,7 +204,11 @@ function renderHealth(health) {
       'div',
       { className: 'card', 'data-account': a.name },
       el('h3', {}, `Workato account ${a.name}`, a.state === 'ok' ? '' : ` · ${a.state}`),
-      el('div', { className: 'big' }, `${a.callsPerSecond} / ${a.limitPerSecond} calls/s`),
+      el(
+        'div',
+        { className: 'big', title: 'Calls made by the instance this console is connected to' },
+        `${a.callsPerSecond} / ${a.limitPerSecond} calls/s`,
+      ),
       el('div', {}, `backlog ${a.backlog} (${a.pendingSteps} steps)`),
       el('div', { className: 'muted' }, `drains in ≥ ${a.drainSeconds} s at the limit`),
       a.reason ? el('div', { className: 'error' }, a.reason) : null,
