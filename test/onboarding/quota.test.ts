@@ -21,7 +21,14 @@ describe('Workato calls per onboarding', () => {
   beforeAll(async () => {
     env = await createTestEnvironment('quota', { withKafka: false });
     adopting = await startTestApp(env.env);
-    direct = await startTestApp(env.env, { ONBOARDING_ADOPT_EXISTING: 'false' });
+    // Its own account name (same sandbox): its onboardings are then claimed by its runner only,
+    // never by the adopting instance's poll, whatever the load on the machine.
+    direct = await startTestApp(env.env, {
+      ONBOARDING_ADOPT_EXISTING: 'false',
+      WORKATO_ACCOUNTS: JSON.stringify([
+        { name: 'direct', baseUrl: env.sandbox.url, token: env.sandbox.token },
+      ]),
+    });
   });
 
   afterAll(async () => {
