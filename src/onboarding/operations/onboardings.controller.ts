@@ -94,7 +94,13 @@ export class OnboardingsController {
 
   @Post()
   @ApiOperation({ summary: 'Ingest a CustomerOnboarded event over HTTP (same schema as Kafka)' })
-  @ApiBody({ schema: { ...schemaRef('CustomerOnboarded'), example: SAMPLE_EVENT } })
+  @ApiBody({
+    // The event itself, or the same in a CloudEvents envelope (structured mode), as on Kafka.
+    schema: {
+      oneOf: [schemaRef('CustomerOnboarded'), schemaRef('CustomerOnboardedCloudEvent')],
+      example: SAMPLE_EVENT,
+    },
+  })
   @ApiResponse({
     status: 202,
     description: 'Accepted: `{ "onboardingId" }`',
