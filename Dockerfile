@@ -24,7 +24,9 @@ FROM deps AS build
 COPY tsconfig.json tsconfig.build.json tsconfig.prod.json ./
 COPY src ./src
 COPY migrations ./migrations
+# The console's static files (tsc copies only what it compiles).
 RUN npx tsc -p tsconfig.prod.json \
+ && cp -r src/console/static dist/src/console/static \
  && test -f dist/src/main.js \
  && test ! -e dist/workato-sandbox
 

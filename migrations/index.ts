@@ -4,6 +4,7 @@ import { OnboardingListIndex1763880000000 } from './1763880000000-onboarding-lis
 import { OutboxClaims1763890000000 } from './1763890000000-outbox-claims';
 import { WorkatoRateLimitSlots1764600000000 } from './1764600000000-workato-rate-limit-slots';
 import { WorkatoAccount1764610000000 } from './1764610000000-workato-account';
+import { Console1764620000000 } from './1764620000000-console';
 import { CustomerOperations1764630000000 } from './1764630000000-customer-operations';
 import { Reconciliation1764640000000 } from './1764640000000-reconciliation';
 
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   OutboxClaims1763890000000,
   WorkatoRateLimitSlots1764600000000,
   WorkatoAccount1764610000000,
+  Console1764620000000,
   CustomerOperations1764630000000,
   Reconciliation1764640000000,
 ];

@@ -12,6 +12,7 @@ import { AppConfig } from './platform/config/app-config';
 import { ConfigModule } from './platform/config/config.module';
 import { HealthModule } from './platform/health/health.module';
 import { ContractModule } from './contract/contract.module';
+import { ConsoleModule } from './console/console.module';
 import { OnboardingModule } from './onboarding/onboarding.module';
 import { dataSourceOptions } from './persistence/data-source';
 import { PersistenceModule } from './persistence/persistence.module';
@@ -44,6 +45,7 @@ export class AppModule {
         OnboardingModule,
         HealthModule,
         ContractModule,
+        ConsoleModule,
       ],
       // The rate limit runs first, so a flood of bad tokens is throttled before it is checked.
       providers: [

@@ -81,6 +81,7 @@ async function bootstrap(): Promise<void> {
   const banner = [
     '',
     `workato-onboarding is ready on port ${values.HTTP_PORT}`,
+    `  Console   ${base}/console  (sign in with the token below)`,
     `  REST      ${base}/v1/onboardings`,
     `  OpenAPI   ${base}/docs`,
     `  Health    ${base}/health/ready`,

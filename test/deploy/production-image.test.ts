@@ -4,6 +4,7 @@ import {
   chmodSync,
   chownSync,
   copyFileSync,
+  cpSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -140,6 +141,10 @@ beforeAll(async () => {
     ],
     { cwd: ROOT, timeout: 180_000 },
   );
+  // …and the console's static files beside the compiled console, as the Dockerfile copies them.
+  cpSync(resolve(ROOT, 'src/console/static'), join(appDir, 'dist/src/console/static'), {
+    recursive: true,
+  });
   // The runtime stage: dist/, package.json (the project root marker) and node_modules.
   copyFileSync(resolve(ROOT, 'package.json'), join(appDir, 'package.json'));
   symlinkSync(realpathSync(resolve(ROOT, 'node_modules')), join(appDir, 'node_modules'));
@@ -198,6 +203,8 @@ describe('the production image start logic (Dockerfile runtime stage, without Do
 
     // Migrations ran, and a real onboarding goes through Workato (the sandbox) and back.
     const eventId = randomUUID();
+    // The console's page is in the image too.
+    expect((await fetch(`${url}/console`)).status).toBe(200);
     const posted = await rest(url, 'POST', '/v1/onboardings', {
       eventId,
       eventType: 'CustomerOnboarded',

@@ -1,6 +1,19 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { EventBus } from '@nestjs/cqrs';
 import { OnboardingMetrics } from '../../platform/observability/onboarding.metrics';
 import { DeadLetterQueue, IncomingMessage } from '../ports/event-stream.port';
+
+/**
+ * A message went to the dead-letter queue: what the DLQ got (the value already without the
+ * known secret) and why. The operator console keeps the recent ones.
+ */
+export class MessageDeadLettered {
+  constructor(
+    readonly message: IncomingMessage,
+    readonly reason: string,
+    readonly at: Date,
+  ) {}
+}
 
 /**
  * Sends a message the service cannot accept to the dead-letter queue (KAFKA_TOPIC_DLQ): the
@@ -12,6 +25,7 @@ export class DeadLetterProducer {
   constructor(
     private readonly queue: DeadLetterQueue,
     private readonly metrics: OnboardingMetrics,
+    @Optional() private readonly events?: EventBus,
   ) {}
 
   async send(message: IncomingMessage, reason: string): Promise<void> {
@@ -29,6 +43,7 @@ export class DeadLetterProducer {
     };
     await this.queue.send({ key: message.key, value, headers });
     this.metrics.countDeadLetter();
+    this.events?.publish(new MessageDeadLettered({ ...message, value }, reason, new Date()));
     this.logger.warn({
       msg: 'message sent to the dead-letter topic',
       topic,

@@ -23,6 +23,7 @@ import {
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { RequireRole } from '../../platform/auth/auth.decorators';
+import { ApiErrors, schemaRef } from '../../platform/http/openapi-schemas';
 import { IngestOnboardingCommand } from '../intake/ingest-onboarding.handler';
 import { ReplayOnboardingCommand } from './replay-onboarding.handler';
 import { RetrieveCredentialsCommand } from './retrieve-credentials.handler';
@@ -60,17 +61,32 @@ export class OnboardingsController {
 
   @Post()
   @ApiOperation({ summary: 'Ingest a CustomerOnboarded event over HTTP (same schema as Kafka)' })
-  @ApiBody({ schema: { type: 'object', example: SAMPLE_EVENT } })
-  @ApiResponse({ status: 202, description: 'Accepted: `{ "onboardingId" }`' })
+  @ApiBody({
+    // The event itself, or the same in a CloudEvents envelope (structured mode), as on Kafka.
+    schema: {
+      oneOf: [schemaRef('CustomerOnboarded'), schemaRef('CustomerOnboardedCloudEvent')],
+      example: SAMPLE_EVENT,
+    },
+  })
+  @ApiResponse({
+    status: 202,
+    description: 'Accepted: `{ "onboardingId" }`',
+    schema: schemaRef('IngestResult'),
+  })
   @ApiResponse({
     status: 200,
     description: 'This eventId was already received: the same onboardingId',
+    schema: schemaRef('IngestResult'),
   })
-  @ApiResponse({ status: 400, description: 'Invalid event, with field errors' })
-  @ApiResponse({
-    status: 409,
-    description: 'This eventId was already received with another payload',
-  })
+  @ApiErrors(
+    [400, 'Invalid event, with field errors'],
+    401,
+    403,
+    [409, 'This eventId was already received with another payload'],
+    413,
+    415,
+    429,
+  )
   async ingest(
     @Body() body: unknown,
     @Req() req: Request,
@@ -108,6 +124,12 @@ export class OnboardingsController {
   @ApiQuery({ name: 'workatoAccount', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiResponse({
+    status: 200,
+    description: 'A page of onboardings',
+    schema: schemaRef('OnboardingPage'),
+  })
+  @ApiErrors(400, 401, 429)
   async list(@Query() query: Record<string, unknown>) {
     const q = parseQuery(listQuery, query);
     const rows = await this.store.list({
@@ -129,6 +151,12 @@ export class OnboardingsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Status, steps, Workato resource ids, error and timestamps' })
+  @ApiResponse({
+    status: 200,
+    description: 'The onboarding and its audit trail',
+    schema: schemaRef('OnboardingDetail'),
+  })
+  @ApiErrors([400, 'The id is not a UUID'], 401, 404, 429)
   async get(@Param('id', new ParseUUIDPipe()) id: string) {
     const snapshot = await this.store.load(id);
     if (!snapshot) throw notFound('onboarding', id);
@@ -140,7 +168,19 @@ export class OnboardingsController {
   @ApiOperation({
     summary: 'Run a FAILED or COMPENSATION_FAILED onboarding again as a new attempt',
   })
-  @ApiResponse({ status: 409, description: 'The onboarding is not in a replayable status' })
+  @ApiResponse({
+    status: 202,
+    description: 'Replayed: the onboarding as it is now',
+    schema: schemaRef('Onboarding'),
+  })
+  @ApiErrors(
+    [400, 'The id is not a UUID'],
+    401,
+    403,
+    404,
+    [409, 'The onboarding is not in a replayable status'],
+    429,
+  )
   async replay(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request) {
     const result = await this.commandBus.execute(new ReplayOnboardingCommand(id, actorOf(req)));
     if (result.outcome === 'not_found') throw notFound('onboarding', id);
@@ -152,8 +192,20 @@ export class OnboardingsController {
   @Get(':id/credentials')
   @RequireRole('operator')
   @ApiOperation({ summary: "The API keys' tokens (and a generated HMAC secret), shown once" })
-  @ApiResponse({ status: 409, description: 'The onboarding is not COMPLETED' })
-  @ApiResponse({ status: 410, description: 'Already retrieved' })
+  @ApiResponse({
+    status: 200,
+    description: 'The credentials, this once',
+    schema: schemaRef('Credentials'),
+  })
+  @ApiErrors(
+    [400, 'The id is not a UUID'],
+    401,
+    403,
+    404,
+    [409, 'The onboarding is not COMPLETED'],
+    [410, 'Already retrieved'],
+    429,
+  )
   async credentials(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request) {
     const result = await this.commandBus.execute(new RetrieveCredentialsCommand(id, actorOf(req)));
     switch (result.outcome) {

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { schemaRef } from '../http/openapi-schemas';
 import {
   HealthCheck,
   HealthCheckService,
@@ -28,13 +29,20 @@ export class HealthController {
 
   /** The process is up and serving HTTP. */
   @Get('live')
+  @ApiResponse({ status: 200, description: 'Up', schema: schemaRef('HealthLive') })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   /** Postgres reachable with every migration applied, and Kafka reachable when configured. */
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiResponse({ status: 200, description: 'Ready', schema: schemaRef('HealthReport') })
+  @ApiResponse({
+    status: 503,
+    description: 'Not ready: which check failed',
+    schema: schemaRef('HealthReport'),
+  })
   ready() {
     return this.health.check([
       () => this.database.pingCheck('postgres', { timeout: 3000 }),

@@ -211,6 +211,16 @@ export class OnboardingMetrics {
     if (sample.attempt > 1) this.countWorkatoRetry(endpoint, account);
   }
 
+  /** HTTP attempts against Workato so far in this process, per account (the console's calls/s). */
+  async workatoRequestTotals(): Promise<Map<string, number>> {
+    const totals = new Map<string, number>();
+    for (const { labels, value } of (await this.workatoRequests.get()).values) {
+      const account = String(labels.account ?? 'default');
+      totals.set(account, (totals.get(account) ?? 0) + value);
+    }
+    return totals;
+  }
+
   countWorkatoRetry(endpoint: string, account = 'default'): void {
     this.workatoRetries.inc({ account, endpoint });
   }
