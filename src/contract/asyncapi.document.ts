@@ -11,6 +11,9 @@ import {
   CUSTOMER_REACTIVATED_EXAMPLES,
   CUSTOMER_REACTIVATED_RESULT_EXAMPLES,
   CUSTOMER_REACTIVATION_FAILED_EXAMPLES,
+  CUSTOMER_RECONCILED_EXAMPLES,
+  CUSTOMER_RECONCILIATION_FAILED_EXAMPLES,
+  CUSTOMER_RECONCILIATION_REQUESTED_EXAMPLES,
   DEAD_LETTER_EXAMPLES,
   Example,
   ONBOARDING_COMPLETED_EXAMPLES,
@@ -95,6 +98,14 @@ const EVENTS: {
     examples: CUSTOMER_REACTIVATED_EXAMPLES,
     cloudEvents: OPERATION_CLOUD_EVENT_EXAMPLES.CustomerReactivated,
   },
+  {
+    key: 'customerReconciliationRequested',
+    id: 'CustomerReconciliationRequested',
+    summary:
+      'Repair the drift of what the service owns in Workato for the customer; report what it leaves alone.',
+    examples: CUSTOMER_RECONCILIATION_REQUESTED_EXAMPLES,
+    cloudEvents: OPERATION_CLOUD_EVENT_EXAMPLES.CustomerReconciliationRequested,
+  },
 ];
 
 /** The messages of the results topic; `id` names the schema, `title` the message. */
@@ -163,6 +174,21 @@ const RESULTS: {
     title: 'CustomerReactivationFailed',
     summary: 'A reactivation failed for good.',
     examples: CUSTOMER_REACTIVATION_FAILED_EXAMPLES,
+  },
+  {
+    key: 'customerReconciled',
+    id: 'CustomerReconciled',
+    title: 'CustomerReconciled',
+    summary:
+      'A reconciliation finished; tokens of recreated keys are handed out over REST, never here.',
+    examples: CUSTOMER_RECONCILED_EXAMPLES,
+  },
+  {
+    key: 'customerReconciliationFailed',
+    id: 'CustomerReconciliationFailed',
+    title: 'CustomerReconciliationFailed',
+    summary: 'A reconciliation failed for good; the repairs it made are kept.',
+    examples: CUSTOMER_RECONCILIATION_FAILED_EXAMPLES,
   },
 ];
 
@@ -236,13 +262,13 @@ function build(): Record<string, unknown> {
       description:
         "Provisions a SaaS partner's new customers in Workato Embedded, and acts on their later " +
         'life. The partner publishes CustomerOnboarded events, and on the same topic the ' +
-        "customer's lifecycle events: ApiKeysRotationRequested, CustomerOffboarded and " +
-        'CustomerReactivated. The service answers each onboarding and each of these operations ' +
+        "customer's lifecycle events: ApiKeysRotationRequested, CustomerOffboarded, " +
+        'CustomerReactivated and CustomerReconciliationRequested. The service answers each onboarding and each of these operations ' +
         'with one result per attempt, and sets aside the messages it cannot accept in a ' +
         'dead-letter topic. Messages are keyed by the managed user id, so one customer’s ' +
         'messages keep their order. The same events are also accepted over HTTP (POST ' +
         '/v1/onboardings, POST /v1/customers/:managedUserId/{key-rotations,offboarding,' +
-        'reactivation}; OpenAPI at /docs). ' +
+        'reactivation,reconcile}; OpenAPI at /docs). ' +
         'Topic names are the defaults: each is configurable.',
     },
     servers: {
@@ -267,8 +293,8 @@ function build(): Record<string, unknown> {
         title: 'Customer events',
         description:
           'CustomerOnboarded events from the partner, and the customer’s later ' +
-          'ApiKeysRotationRequested, CustomerOffboarded and CustomerReactivated events, each as a ' +
-          'plain JSON document or a CloudEvents structured-mode message; `eventType` (or the ' +
+          'ApiKeysRotationRequested, CustomerOffboarded, CustomerReactivated and ' +
+          'CustomerReconciliationRequested events, each as a plain JSON document or a CloudEvents structured-mode message; `eventType` (or the ' +
           `CloudEvents \`type\`) tells them apart. ${configurable(TOPICS.onboarded)} Invalid ` +
           'messages go to the dead-letter topic; a valid one is recorded before its offset is ' +
           'committed.',
@@ -284,7 +310,8 @@ function build(): Record<string, unknown> {
           'One message per finished attempt of an onboarding (OnboardingCompleted or ' +
           'OnboardingFailed) or of a customer operation (ApiKeysRotated or ' +
           'ApiKeysRotationFailed, CustomerOffboardingCompleted or CustomerOffboardingFailed, ' +
-          'CustomerReactivated or CustomerReactivationFailed), told apart by `type`. ' +
+          'CustomerReactivated or CustomerReactivationFailed, CustomerReconciled or ' +
+          'CustomerReconciliationFailed), told apart by `type`. ' +
           `${configurable(TOPICS.results)} Published from a transactional outbox; the ` +
           '`outbox-id` header names the row, so a consumer can drop a repeat.',
         messages: Object.fromEntries(
@@ -308,7 +335,7 @@ function build(): Record<string, unknown> {
         title: 'Receive the customer events',
         summary:
           'The service consumes the events and runs each once per eventId: an onboarding, or a ' +
-          'key rotation, offboarding or reactivation of an onboarded customer.',
+          'key rotation, offboarding, reactivation or reconciliation of an onboarded customer.',
         channel: ref('#/channels/customerOnboarded'),
         messages: EVENT_KEYS.map((key) => ref(`#/channels/customerOnboarded/messages/${key}`)),
         bindings: {

@@ -9,6 +9,8 @@ import type {
   customerOffboardingFailedSchema,
   customerReactivatedResultSchema,
   customerReactivationFailedSchema,
+  customerReconciledSchema,
+  customerReconciliationFailedSchema,
 } from './operation-result.schema';
 
 /**
@@ -188,6 +190,19 @@ export const CUSTOMER_REACTIVATED_EXAMPLES: Example<Record<string, unknown>>[] =
   },
 ];
 
+export const CUSTOMER_RECONCILIATION_REQUESTED_EXAMPLES: Example<Record<string, unknown>>[] = [
+  {
+    name: 'reconcile',
+    summary: 'Repair the drift of what the service owns for the customer, report the rest',
+    payload: {
+      eventId: 'evt-2026-12-12-0001',
+      eventType: 'CustomerReconciliationRequested',
+      ...operationEvent,
+      occurredAt: '2026-12-12T07:00:00Z',
+    },
+  },
+];
+
 /** The customer operations' events as CloudEvents, by event type. */
 export const OPERATION_CLOUD_EVENT_EXAMPLES: Record<
   Exclude<CustomerEventType, 'CustomerOnboarded'>,
@@ -198,6 +213,9 @@ export const OPERATION_CLOUD_EVENT_EXAMPLES: Record<
   ],
   CustomerOffboarded: [asCloudEvent(CUSTOMER_OFFBOARDED_EXAMPLES[0], 'CustomerOffboarded')],
   CustomerReactivated: [asCloudEvent(CUSTOMER_REACTIVATED_EXAMPLES[0], 'CustomerReactivated')],
+  CustomerReconciliationRequested: [
+    asCloudEvent(CUSTOMER_RECONCILIATION_REQUESTED_EXAMPLES[0], 'CustomerReconciliationRequested'),
+  ],
 };
 
 const result = {
@@ -475,6 +493,87 @@ export const CUSTOMER_REACTIVATION_FAILED_EXAMPLES: Example<
         '2026-12-09T08:00:00.951Z',
       ),
       occurredAt: '2026-12-09T08:00:00.977Z',
+    },
+  },
+];
+
+/** A reconciliation's last step: the drift it was planned from, kept on the operation. */
+const driftReport = (status: 'SUCCEEDED' | 'PENDING') => ({
+  name: 'drift_report',
+  kind: 'DRIFT_REPORT' as const,
+  status,
+  workatoId: null,
+});
+
+export const CUSTOMER_RECONCILED_EXAMPLES: Example<z.input<typeof customerReconciledSchema>>[] = [
+  {
+    name: 'repaired',
+    summary:
+      "The reconciliation example done: the Production key, deleted in Workato, created again; the client's API collections restored",
+    payload: {
+      type: 'CustomerReconciled',
+      ...operation('2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f', 'evt-2026-12-12-0001'),
+      operationType: 'RECONCILIATION',
+      status: 'COMPLETED',
+      steps: [
+        {
+          ...onProduction('recreate'),
+          kind: 'API_KEY_RECREATE',
+          status: 'SUCCEEDED',
+          workatoId: '5534',
+        },
+        {
+          name: 'restore_client:Umbrella Corp',
+          kind: 'API_CLIENT_RESTORE',
+          status: 'SUCCEEDED',
+          workatoId: null,
+        },
+        driftReport('SUCCEEDED'),
+      ],
+      error: null,
+      occurredAt: '2026-12-12T07:00:02.215Z',
+    },
+  },
+  {
+    name: 'no-drift',
+    summary: 'Workato showed what the service recorded: nothing planned',
+    payload: {
+      type: 'CustomerReconciled',
+      ...operation('3d4e5f6a-7b8c-4d9e-8f0a-2b3c4d5e6f7a', 'evt-2026-12-19-0001'),
+      operationType: 'RECONCILIATION',
+      status: 'COMPLETED',
+      steps: [],
+      error: null,
+      occurredAt: '2026-12-19T07:00:00.684Z',
+    },
+  },
+];
+
+export const CUSTOMER_RECONCILIATION_FAILED_EXAMPLES: Example<
+  z.input<typeof customerReconciliationFailedSchema>
+>[] = [
+  {
+    name: 'conflict',
+    summary:
+      "A key of the deleted key's name was added by hand after the drift was observed: left alone, not replaced",
+    payload: {
+      type: 'CustomerReconciliationFailed',
+      ...operation('4e5f6a7b-8c9d-4e0f-9a1b-3c4d5e6f7a8b', 'evt-2026-12-12-0002'),
+      operationType: 'RECONCILIATION',
+      status: 'FAILED',
+      steps: [
+        { ...onProduction('recreate'), kind: 'API_KEY_RECREATE', status: 'FAILED' },
+        driftReport('PENDING'),
+      ],
+      error: {
+        code: 'API_KEY_CONFLICT',
+        message:
+          'API key "Production" (id 5540) was added to API client 1204 by hand after the drift was observed; it was left untouched and the deleted key was not recreated',
+        retryable: false,
+        step: 'recreate:Umbrella Corp/Production',
+        at: '2026-12-12T08:00:01.530Z',
+      },
+      occurredAt: '2026-12-12T08:00:01.552Z',
     },
   },
 ];

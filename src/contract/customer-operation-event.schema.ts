@@ -3,6 +3,7 @@ import {
   keyRotationSchema,
   offboardingSchema,
   reactivationSchema,
+  reconciliationSchema,
 } from '../onboarding/intake/customer-onboarded.schema';
 import { cloudEventSchema } from './customer-onboarded-event.schema';
 
@@ -14,6 +15,7 @@ import { cloudEventSchema } from './customer-onboarded-event.schema';
 export const apiKeysRotationRequestedSchema: z.ZodObject = keyRotationSchema;
 export const customerOffboardedSchema: z.ZodObject = offboardingSchema;
 export const customerReactivatedSchema: z.ZodObject = reactivationSchema;
+export const customerReconciliationRequestedSchema: z.ZodObject = reconciliationSchema;
 
 export const apiKeysRotationRequestedCloudEventSchema = cloudEventSchema(
   'ApiKeysRotationRequested',
@@ -26,4 +28,8 @@ export const customerOffboardedCloudEventSchema = cloudEventSchema(
 export const customerReactivatedCloudEventSchema = cloudEventSchema(
   'CustomerReactivated',
   customerReactivatedSchema,
+);
+export const customerReconciliationRequestedCloudEventSchema = cloudEventSchema(
+  'CustomerReconciliationRequested',
+  customerReconciliationRequestedSchema,
 );

@@ -10,7 +10,7 @@ import { described } from './contract.registry';
  */
 
 export const DEAD_LETTER_REASONS = [
-  'invalid <eventType> event: <field>: <problem>; … (CustomerOnboarded, ApiKeysRotationRequested, CustomerOffboarded or CustomerReactivated: the same text POST /v1/onboardings answers 400 with)',
+  'invalid <eventType> event: <field>: <problem>; … (CustomerOnboarded, ApiKeysRotationRequested, CustomerOffboarded, CustomerReactivated or CustomerReconciliationRequested: the same text POST /v1/onboardings answers 400 with)',
   'invalid event: eventType: must be one of <the event types>',
   `${EVENT_ID_REUSED} (an eventId already recorded with other content)`,
   'not valid JSON: …',

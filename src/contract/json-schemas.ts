@@ -12,6 +12,9 @@ import {
   CUSTOMER_REACTIVATED_EXAMPLES,
   CUSTOMER_REACTIVATED_RESULT_EXAMPLES,
   CUSTOMER_REACTIVATION_FAILED_EXAMPLES,
+  CUSTOMER_RECONCILED_EXAMPLES,
+  CUSTOMER_RECONCILIATION_FAILED_EXAMPLES,
+  CUSTOMER_RECONCILIATION_REQUESTED_EXAMPLES,
   DEAD_LETTER_EXAMPLES,
   OPERATION_CLOUD_EVENT_EXAMPLES,
   ONBOARDING_COMPLETED_EXAMPLES,
@@ -31,6 +34,8 @@ import {
   customerOffboardedSchema,
   customerReactivatedCloudEventSchema,
   customerReactivatedSchema,
+  customerReconciliationRequestedCloudEventSchema,
+  customerReconciliationRequestedSchema,
 } from './customer-operation-event.schema';
 import { deadLetterHeadersSchema } from './dead-letter.schema';
 import {
@@ -46,6 +51,8 @@ import {
   customerOffboardingFailedSchema,
   customerReactivatedResultSchema,
   customerReactivationFailedSchema,
+  customerReconciledSchema,
+  customerReconciliationFailedSchema,
   resultMessageSchema,
 } from './operation-result.schema';
 
@@ -226,6 +233,36 @@ export const CONTRACT_SCHEMAS: {
     file: true,
   },
   {
+    id: 'CustomerReconciliationRequested',
+    schema: customerReconciliationRequestedSchema,
+    title: 'CustomerReconciliationRequested',
+    description:
+      'Repair the drift of what the service owns for the customer, planned from a fresh look at ' +
+      'Workato when the operation first runs: a key deleted outside the service is created ' +
+      'again under its name and recorded settings (its new token handed out once by GET ' +
+      '/v1/operations/:id/credentials), a key disabled or enabled behind its back gets its ' +
+      "recorded state back, an API client's changed API collections are restored. Left alone, " +
+      'and recorded with why in the DRIFT_REPORT step (GET /v1/operations/:id): keys added by ' +
+      'hand, adopted clients, a missing client, a changed auth type or portal. No drift: no ' +
+      'step. Also accepted by POST /v1/customers/:managedUserId/reconcile. ' +
+      OPERATION_EVENT +
+      ' ' +
+      OPERATION_RULES,
+    examples: CUSTOMER_RECONCILIATION_REQUESTED_EXAMPLES.map((e) => e.payload),
+    file: true,
+  },
+  {
+    id: 'CustomerReconciliationRequestedCloudEvent',
+    schema: customerReconciliationRequestedCloudEventSchema,
+    title: 'CustomerReconciliationRequested as a CloudEvent',
+    description:
+      'The CustomerReconciliationRequested event as a CloudEvents 1.0 structured-mode message: ' +
+      'the document in `data`, the CloudEvents `id` as its eventId. ' +
+      OPERATION_RULES,
+    examples: OPERATION_CLOUD_EVENT_EXAMPLES.CustomerReconciliationRequested.map((e) => e.payload),
+    file: true,
+  },
+  {
     id: 'ApiKeysRotated',
     schema: apiKeysRotatedSchema,
     title: 'ApiKeysRotated',
@@ -294,6 +331,32 @@ export const CONTRACT_SCHEMAS: {
     file: true,
   },
   {
+    id: 'CustomerReconciled',
+    schema: customerReconciledSchema,
+    title: 'CustomerReconciled',
+    description:
+      'A reconciliation finished: every repair it planned succeeded (none when Workato showed ' +
+      'what the service recorded). What it left alone, and why, is in its DRIFT_REPORT step ' +
+      '(GET /v1/operations/:id); the tokens of recreated keys are handed out once by GET ' +
+      '/v1/operations/:id/credentials. ' +
+      OPERATION_RESULT,
+    examples: CUSTOMER_RECONCILED_EXAMPLES.map((e) => e.payload),
+    file: true,
+  },
+  {
+    id: 'CustomerReconciliationFailed',
+    schema: customerReconciliationFailedSchema,
+    title: 'CustomerReconciliationFailed',
+    description:
+      'A reconciliation failed for good: `error` says why (API_KEY_CONFLICT for a key of the ' +
+      'same name added by hand after the drift was observed, API_CLIENT_MISSING for a client ' +
+      'deleted meanwhile, a Workato error, …). Its repairs are not undone: a recreated key is ' +
+      "the customer's again. " +
+      OPERATION_RESULT,
+    examples: CUSTOMER_RECONCILIATION_FAILED_EXAMPLES.map((e) => e.payload),
+    file: true,
+  },
+  {
     id: 'OnboardingResult',
     schema: resultMessageSchema,
     title: 'Results message',
@@ -301,7 +364,7 @@ export const CONTRACT_SCHEMAS: {
       "Any message on KAFKA_TOPIC_RESULTS, by `type`: an onboarding's (OnboardingCompleted, " +
       "OnboardingFailed) or a customer operation's (ApiKeysRotated, ApiKeysRotationFailed, " +
       'CustomerOffboardingCompleted, CustomerOffboardingFailed, CustomerReactivated, ' +
-      'CustomerReactivationFailed). A consumer should skip a `type` it does not know.',
+      'CustomerReactivationFailed, CustomerReconciled, CustomerReconciliationFailed). A consumer should skip a `type` it does not know.',
     file: true,
   },
   {

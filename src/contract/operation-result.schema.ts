@@ -17,7 +17,8 @@ import {
  * The results of the customer operations on KAFKA_TOPIC_RESULTS, exactly as resultMessage()
  * writes them for a saga that is not an onboarding (src/onboarding/saga/onboarding-results.ts):
  * ApiKeysRotated / ApiKeysRotationFailed, CustomerOffboardingCompleted / CustomerOffboardingFailed,
- * CustomerReactivated / CustomerReactivationFailed. resultMessage() returns an untyped record, so
+ * CustomerReactivated / CustomerReactivationFailed, CustomerReconciled / CustomerReconciliationFailed.
+ * resultMessage() returns an untyped record, so
  * its keys are held to these (strict) schemas by test/contract/onboarding-results.test.ts; the
  * type checks at the end of this file hold the values to the domain's types.
  */
@@ -25,7 +26,8 @@ import {
 type CustomerOperationType = Exclude<OperationType, 'ONBOARDING'>;
 
 /**
- * The step kinds each operation plans (domain/customer-operation.plan.ts), so that a consumer
+ * The step kinds each operation plans (domain/customer-operation.plan.ts; a reconciliation's in
+ * the order domain/drift.ts plans them), so that a consumer
  * knows what a rotation's steps can be without reading the service's code.
  */
 const STEP_KINDS = {
@@ -38,6 +40,13 @@ const STEP_KINDS = {
   ],
   OFFBOARDING: ['API_KEY_DISABLE', 'API_KEY_DELETE', 'API_CLIENT_DELETE'],
   REACTIVATION: ['API_KEY_ENABLE'],
+  RECONCILIATION: [
+    'API_KEY_RECREATE',
+    'API_KEY_ENABLE',
+    'API_KEY_DISABLE',
+    'API_CLIENT_RESTORE',
+    'DRIFT_REPORT',
+  ],
 } as const satisfies Record<CustomerOperationType, readonly StepKind[]>;
 
 /** What each step kind does, for the consumer reading a result. */
@@ -49,6 +58,12 @@ const KIND_NOTES: Record<(typeof STEP_KINDS)[CustomerOperationType][number], str
   API_KEY_ENABLE: 'API_KEY_ENABLE: a key enabled again',
   API_KEY_DELETE: 'API_KEY_DELETE: a key deleted',
   API_CLIENT_DELETE: 'API_CLIENT_DELETE: an API client deleted',
+  API_KEY_RECREATE:
+    'API_KEY_RECREATE: a key deleted outside the service, created again under its name and recorded settings',
+  API_CLIENT_RESTORE:
+    'API_CLIENT_RESTORE: an API client given back the API collections its onboarding gave it',
+  DRIFT_REPORT:
+    'DRIFT_REPORT: the record of the drift found, repaired or left alone and why (no Workato call)',
 };
 
 function stepSchema<
@@ -57,20 +72,23 @@ function stepSchema<
   return z.strictObject({
     name: described(
       z.string(),
-      'The step: <verb>:<API client>/<API key> (rotate, refresh, disable, enable, delete), ' +
-        'delete_client:<API client>, or grace_period.',
+      'The step: <verb>:<API client>/<API key> (rotate, refresh, disable, enable, delete, ' +
+        'recreate), <verb>:<API client> (delete_client, restore_client), grace_period, or ' +
+        'drift_report.',
     ),
     kind: described(z.enum(kinds), `${kinds.map((k) => KIND_NOTES[k]).join('; ')}.`),
     status: stepStatusSchema,
     workatoId: described(
       z.string().nullable(),
-      'The Workato id of what the step created: the new key of a ROTATED_API_KEY step. Null for ' +
-        'the steps that act on an existing key or client, and while none is known.',
+      'The Workato id of what the step created: the new key of a ROTATED_API_KEY or ' +
+        'API_KEY_RECREATE step. Null for the steps that act on an existing key or client, for ' +
+        'DRIFT_REPORT, and while none is known.',
     ),
     apiKey: described(
       z.string().optional(),
-      'The API key the step acts on (for ROTATED_API_KEY: the key it replaces); absent for ' +
-        'GRACE_PERIOD and API_CLIENT_DELETE.',
+      'The API key the step acts on (for ROTATED_API_KEY: the key it replaces; for ' +
+        'API_KEY_RECREATE: the deleted key, whose name the new one takes); absent for ' +
+        'GRACE_PERIOD, API_CLIENT_DELETE, API_CLIENT_RESTORE and DRIFT_REPORT.',
     ),
     newApiKey: described(
       z.string().optional(),
@@ -84,6 +102,7 @@ const stepsOf = {
   KEY_ROTATION: stepSchema(STEP_KINDS.KEY_ROTATION),
   OFFBOARDING: stepSchema(STEP_KINDS.OFFBOARDING),
   REACTIVATION: stepSchema(STEP_KINDS.REACTIVATION),
+  RECONCILIATION: stepSchema(STEP_KINDS.RECONCILIATION),
 };
 
 const operationCustomerSchema = described(
@@ -110,8 +129,9 @@ function stepsField<S extends z.ZodType>(step: S) {
   return described(
     z.array(step),
     'The steps the operation planned on its first run, in order, each with its status. Empty ' +
-      'when there was nothing to do (a repeated offboarding) or the operation failed before ' +
-      'planning (CUSTOMER_NOT_ONBOARDED, API_CLIENT_NOT_FOUND, …).',
+      'when there was nothing to do (a repeated offboarding, a reconciliation that found no ' +
+      'drift) or the operation failed before planning (CUSTOMER_NOT_ONBOARDED, ' +
+      "API_CLIENT_NOT_FOUND, a Workato error during a reconciliation's observation, …).",
   );
 }
 
@@ -179,6 +199,18 @@ export const customerReactivationFailedSchema = z.strictObject({
   ...failed(stepsOf.REACTIVATION),
 });
 
+export const customerReconciledSchema = z.strictObject({
+  type: z.literal('CustomerReconciled'),
+  ...operationResult('RECONCILIATION'),
+  ...completed(stepsOf.RECONCILIATION),
+});
+
+export const customerReconciliationFailedSchema = z.strictObject({
+  type: z.literal('CustomerReconciliationFailed'),
+  ...operationResult('RECONCILIATION'),
+  ...failed(stepsOf.RECONCILIATION),
+});
+
 export const operationResultSchema = z.discriminatedUnion('type', [
   apiKeysRotatedSchema,
   apiKeysRotationFailedSchema,
@@ -186,6 +218,8 @@ export const operationResultSchema = z.discriminatedUnion('type', [
   customerOffboardingFailedSchema,
   customerReactivatedResultSchema,
   customerReactivationFailedSchema,
+  customerReconciledSchema,
+  customerReconciliationFailedSchema,
 ]);
 
 /** Any message on KAFKA_TOPIC_RESULTS: an onboarding's result or a customer operation's. */

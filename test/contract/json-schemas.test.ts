@@ -20,6 +20,9 @@ import {
   CUSTOMER_REACTIVATED_EXAMPLES,
   CUSTOMER_REACTIVATED_RESULT_EXAMPLES,
   CUSTOMER_REACTIVATION_FAILED_EXAMPLES,
+  CUSTOMER_RECONCILED_EXAMPLES,
+  CUSTOMER_RECONCILIATION_FAILED_EXAMPLES,
+  CUSTOMER_RECONCILIATION_REQUESTED_EXAMPLES,
   DEAD_LETTER_EXAMPLES,
   ONBOARDING_COMPLETED_EXAMPLES,
   ONBOARDING_FAILED_EXAMPLES,
@@ -81,6 +84,7 @@ describe("the contract's examples", () => {
       ['ApiKeysRotationRequested', API_KEYS_ROTATION_REQUESTED_EXAMPLES],
       ['CustomerOffboarded', CUSTOMER_OFFBOARDED_EXAMPLES],
       ['CustomerReactivated', CUSTOMER_REACTIVATED_EXAMPLES],
+      ['CustomerReconciliationRequested', CUSTOMER_RECONCILIATION_REQUESTED_EXAMPLES],
     ] as const
   ).flatMap(([id, examples]) => examples.map((example) => ({ id, ...example })));
 
@@ -118,6 +122,8 @@ describe("the contract's examples", () => {
     ...CUSTOMER_OFFBOARDING_FAILED_EXAMPLES,
     ...CUSTOMER_REACTIVATED_RESULT_EXAMPLES,
     ...CUSTOMER_REACTIVATION_FAILED_EXAMPLES,
+    ...CUSTOMER_RECONCILED_EXAMPLES,
+    ...CUSTOMER_RECONCILIATION_FAILED_EXAMPLES,
   ])('operation result $payload.type $name', ({ payload }) => {
     expect(validator.problems(RESULT_SCHEMA_IDS[payload.type], payload)).toEqual([]);
     expect(validator.problems('OnboardingResult', payload)).toEqual([]);
@@ -150,6 +156,7 @@ describe("the contract's examples", () => {
     const [{ payload: rotation }] = API_KEYS_ROTATION_REQUESTED_EXAMPLES;
     const [{ payload: offboarding }] = CUSTOMER_OFFBOARDED_EXAMPLES;
     const [{ payload: reactivation }] = CUSTOMER_REACTIVATED_EXAMPLES;
+    const [{ payload: reconciliation }] = CUSTOMER_RECONCILIATION_REQUESTED_EXAMPLES;
     const cases: [string, Record<string, unknown>][] = [
       ['ApiKeysRotationRequested', { ...rotation, mode: 'sometimes' }],
       ['ApiKeysRotationRequested', { ...rotation, graceSeconds: -1 }],
@@ -161,6 +168,8 @@ describe("the contract's examples", () => {
       ['CustomerOffboarded', { ...offboarding, customer: { managedUserId: 'X12' } }],
       ['CustomerReactivated', { ...reactivation, mode: 'disable' }],
       ['CustomerReactivated', { ...reactivation, schemaVersion: 2 }],
+      ['CustomerReconciliationRequested', { ...reconciliation, mode: 'delete' }],
+      ['CustomerReconciliationRequested', { ...reconciliation, customer: {} }],
     ];
     for (const [id, invalid] of cases) {
       const event = JSON.parse(JSON.stringify(invalid)) as unknown;

@@ -6,6 +6,7 @@ import {
 } from '../../src/onboarding/domain/customer-operation';
 import { planCustomerOperation } from '../../src/onboarding/domain/customer-operation.plan';
 import { CustomerSaga, customerResources } from '../../src/onboarding/domain/customer-resources';
+import { driftOf, ObservedApiClient } from '../../src/onboarding/domain/drift';
 import { OnboardingError, RecordedError } from '../../src/onboarding/domain/errors';
 import { transition } from '../../src/onboarding/domain/lifecycle';
 import { STEP_NAMES, StepState, StepStatus } from '../../src/onboarding/domain/steps';
@@ -239,12 +240,30 @@ describe("the customer operations' results conform to the contract", () => {
     ],
   };
 
-  /** The operation's steps as its first run plans them, after `history`. */
-  function planned(request: CustomerOperationRequest, history: CustomerSaga[] = [onboarded]) {
-    return planCustomerOperation(request, customerResources(history)).map((step) =>
+  /**
+   * The operation's steps as its first run plans them, after `history`; a reconciliation's from
+   * the drift between that history and what Workato shows of client 1204 (`seen`).
+   */
+  function planned(
+    request: CustomerOperationRequest,
+    history: CustomerSaga[] = [onboarded],
+    seen?: Partial<ObservedApiClient>,
+  ) {
+    const resources = customerResources(history);
+    const drift = seen ? driftOf(resources, new Map([['1204', { ...asRecorded, ...seen }]])) : [];
+    return planCustomerOperation(request, resources, drift).map((step) =>
       stepState({ ...step, target: step.target ?? null }),
     );
   }
+
+  /** Client 1204 as Workato shows it when nothing drifted from the onboarding. */
+  const asRecorded: ObservedApiClient = {
+    id: '1204',
+    authType: REQUEST.apiClient.authType,
+    apiCollectionIds: ['8812'],
+    portalId: null,
+    keys: [{ id: '5521', name: 'Production', active: true }],
+  };
 
   function finished(steps: StepState[], status: StepStatus): StepState[] {
     return steps.map((step) => ({ ...step, status, finishedAt: new Date() }));
@@ -297,6 +316,12 @@ describe("the customer operations' results conform to the contract", () => {
     ...ENVELOPE,
     eventId: 'evt-reactivate-1',
     eventType: 'CustomerReactivated',
+  };
+
+  const reconciliation: CustomerOperationRequest = {
+    ...ENVELOPE,
+    eventId: 'evt-reconcile-1',
+    eventType: 'CustomerReconciliationRequested',
   };
 
   it('every result type of every operation has a schema', () => {
@@ -447,6 +472,17 @@ describe("the customer operations' results conform to the contract", () => {
       expect(validator.problems('CustomerReactivated', sent)).not.toEqual([]);
     });
 
+    it('CustomerReconciled: a key enabled behind the service gets its recorded state back', () => {
+      const steps = finished(
+        planned(reconciliation, [onboarded, disabled], {
+          keys: [{ id: '5521', name: 'Production', active: true }],
+        }),
+        'SUCCEEDED',
+      );
+      expect(steps.map((s) => s.kind)).toEqual(['API_KEY_DISABLE', 'DRIFT_REPORT']);
+      expectOperationConforms(resultMessage(operation(reconciliation, steps), 'COMPLETED', null));
+    });
+
     it('CustomerReactivationFailed: the key was deleted outside the service', () => {
       const missing = toRecordedError(
         new OnboardingError('API_KEY_MISSING', 'API key "Production" no longer exists in Workato'),
@@ -457,6 +493,76 @@ describe("the customer operations' results conform to the contract", () => {
       expectOperationConforms(
         resultMessage(operation(reactivation, steps), 'FAILED', change.error ?? null),
       );
+    });
+  });
+
+  describe('a reconciliation, planned from drift', () => {
+    it('CustomerReconciled: a deleted key recreated, API collections restored, the rest reported', () => {
+      const steps = finished(
+        planned(reconciliation, [onboarded], {
+          apiCollectionIds: ['8812', '9001'],
+          keys: [{ id: '5540', name: 'Manual', active: true }],
+        }),
+        'SUCCEEDED',
+      ).map((step) =>
+        step.kind === 'API_KEY_RECREATE' ? { ...step, workatoId: '5534', hasSecret: true } : step,
+      );
+      const sent = expectOperationConforms(
+        resultMessage(operation(reconciliation, steps), 'COMPLETED', null),
+      );
+      expect(sent.type).toBe('CustomerReconciled');
+      expect(sent.steps).toEqual([
+        expect.objectContaining({
+          kind: 'API_KEY_RECREATE',
+          apiKey: 'Production',
+          workatoId: '5534',
+        }),
+        expect.objectContaining({
+          kind: 'API_CLIENT_RESTORE',
+          name: STEP_NAMES.onClient('restore_client', REQUEST.apiClient.name),
+        }),
+        expect.objectContaining({ kind: 'DRIFT_REPORT', name: STEP_NAMES.driftReport }),
+      ]);
+      // The report's drift stays on the operation (GET /v1/operations/:id), not in the result.
+      expect(JSON.stringify(sent)).not.toContain('API_KEY_ADDED_BY_HAND');
+    });
+
+    it('CustomerReconciled: a key disabled behind the service enabled again', () => {
+      const steps = finished(
+        planned(reconciliation, [onboarded], {
+          keys: [{ id: '5521', name: 'Production', active: false }],
+        }),
+        'SUCCEEDED',
+      );
+      expect(steps.map((s) => s.kind)).toEqual(['API_KEY_ENABLE', 'DRIFT_REPORT']);
+      expectOperationConforms(resultMessage(operation(reconciliation, steps), 'COMPLETED', null));
+    });
+
+    it('CustomerReconciled with no step: Workato shows what was recorded', () => {
+      const steps = planned(reconciliation, [onboarded], {});
+      expect(steps).toEqual([]);
+      const sent = expectOperationConforms(
+        resultMessage(operation(reconciliation, steps), 'COMPLETED', null),
+      );
+      expect(sent.steps).toEqual([]);
+    });
+
+    it('CustomerReconciliationFailed: a key of the same name was added by hand meanwhile', () => {
+      const [recreate, report] = planned(reconciliation, [onboarded], { keys: [] });
+      const conflictOnRecreate = toRecordedError(
+        new OnboardingError('API_KEY_CONFLICT', 'API key "Production" (id 5540) was added by hand'),
+        recreate.name,
+      );
+      const steps = [
+        { ...recreate, status: 'FAILED' as const, lastError: conflictOnRecreate },
+        report,
+      ];
+      const change = compensationEnded(conflictOnRecreate, []);
+      expect(change.status).toBe('FAILED');
+      const sent = expectOperationConforms(
+        resultMessage(operation(reconciliation, steps), 'FAILED', change.error ?? null),
+      );
+      expect(sent.type).toBe('CustomerReconciliationFailed');
     });
   });
 
@@ -472,6 +578,9 @@ describe("the customer operations' results conform to the contract", () => {
       // An offboarding plans no rotation.
       ['CustomerOffboardingCompleted', { ...sent, steps: [{ ...step, kind: 'ROTATED_API_KEY' }] }],
       ['CustomerOffboardingCompleted', { ...sent, operationType: 'KEY_ROTATION' }],
+      // Nor does it repair drift.
+      ['CustomerOffboardingCompleted', { ...sent, steps: [{ ...step, kind: 'DRIFT_REPORT' }] }],
+      ['CustomerReconciled', { ...sent, type: 'CustomerReconciled' }],
       ['CustomerOffboardingCompleted', { ...sent, error: conflict }],
       ['CustomerOffboardingFailed', { ...sent, type: 'CustomerOffboardingFailed' }],
     ] as const) {
