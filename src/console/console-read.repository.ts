@@ -1,3 +1,4 @@
+import type { OperationType } from '../onboarding/domain/customer-operation';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
@@ -17,6 +18,8 @@ type Row = Record<string, unknown>;
  */
 export interface ConsoleRow {
   kind: 'onboarding';
+  /** An onboarding, or a customer operation after it (same saga table, same detail). */
+  type: OperationType;
   id: string;
   eventId: string;
   status: OnboardingStatus;
@@ -30,7 +33,7 @@ export interface ConsoleRow {
   finishedAt: string | null;
 }
 
-const ROW_COLUMNS = `o.id, o.event_id, o.status, o.attempt, o.managed_user_id, o.customer_name,
+const ROW_COLUMNS = `o.id, o.operation_type, o.event_id, o.status, o.attempt, o.managed_user_id, o.customer_name,
   o.workato_account, o.error->>'code' AS error_code, o.error->>'message' AS error_message,
   o.created_at, o.updated_at, o.finished_at,
   (SELECT count(*) FILTER (WHERE s.status IN ('SUCCEEDED', 'RETAINED'))::int
@@ -40,6 +43,7 @@ const ROW_COLUMNS = `o.id, o.event_id, o.status, o.attempt, o.managed_user_id, o
 function toRow(r: Row): ConsoleRow {
   return {
     kind: 'onboarding',
+    type: (r.operation_type as OperationType | undefined) ?? 'ONBOARDING',
     id: String(r.id),
     eventId: String(r.event_id),
     status: r.status as OnboardingStatus,

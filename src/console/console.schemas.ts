@@ -1,3 +1,4 @@
+import { OPERATION_TYPES } from '../onboarding/domain/customer-operation';
 import { ONBOARDING_STATUSES, REPLAYABLE_STATUSES } from '../onboarding/domain/lifecycle';
 import { schemaRef } from '../platform/http/openapi-schemas';
 import { MAX_BULK_REPLAY } from './bulk-replay.controller';
@@ -43,6 +44,11 @@ export const CONSOLE_SCHEMAS: Record<string, Record<string, unknown>> = {
         type: 'string',
         enum: ['onboarding'],
         description: 'What the row is (more kinds later)',
+      },
+      type: {
+        type: 'string',
+        enum: [...OPERATION_TYPES],
+        description: 'An onboarding, or a customer operation after it',
       },
       id: { type: 'string', format: 'uuid' },
       eventId: str,

@@ -152,8 +152,12 @@ function renderRows() {
         el(
           'td',
           {},
-          el('div', {}, row.customer.name),
+          el('div', {}, row.customer.name || row.customer.managedUserId),
           el('code', { className: 'muted' }, row.customer.managedUserId),
+          // A customer operation (key rotation, offboarding, ...) rather than an onboarding.
+          row.type && row.type !== 'ONBOARDING'
+            ? el('div', { className: 'muted' }, row.type.toLowerCase().replace('_', ' '))
+            : null,
         ),
         el('td', {}, el('span', { className: `status ${row.status}` }, row.status)),
         el('td', {}, `${row.steps.done}/${row.steps.total}`),

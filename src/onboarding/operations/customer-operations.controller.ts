@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  applyDecorators,
   Body,
   Controller,
   Get,
@@ -26,6 +27,7 @@ import {
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { RequireRole } from '../../platform/auth/auth.decorators';
+import { ApiErrors, schemaRef } from '../../platform/http/openapi-schemas';
 import { OPERATION_TYPES, OperationType } from '../domain/customer-operation';
 import { customerResources } from '../domain/customer-resources';
 import { ONBOARDING_STATUSES } from '../domain/lifecycle';
@@ -38,6 +40,30 @@ import { ReplayOnboardingCommand } from './replay-onboarding.handler';
 import { RetrieveCredentialsCommand } from './retrieve-credentials.handler';
 import { DriftObserver } from './drift';
 import { badRequest, decodeCursor, encodeCursor, httpError, notFound, parseQuery } from './rest';
+
+/** The answers of a request for a customer operation (every POST of CustomersController). */
+function OperationRequested(): MethodDecorator {
+  return applyDecorators(
+    ApiResponse({
+      status: 202,
+      description: 'Accepted: `{ "operationId" }`',
+      schema: schemaRef('OperationAccepted'),
+    }),
+    ApiResponse({
+      status: 200,
+      description: 'This Idempotency-Key was already used: the same operation',
+      schema: schemaRef('OperationAccepted'),
+    }),
+    ApiErrors(
+      [400, 'Invalid request, with field errors'],
+      401,
+      403,
+      [409, 'This Idempotency-Key was used with another body'],
+      413,
+      429,
+    ),
+  );
+}
 
 const CUSTOMER_OPERATIONS = OPERATION_TYPES.filter((t) => t !== 'ONBOARDING');
 
@@ -102,13 +128,7 @@ export class CustomersController {
       },
     },
   })
-  @ApiResponse({ status: 202, description: 'Accepted: `{ "operationId" }`' })
-  @ApiResponse({
-    status: 200,
-    description: 'This Idempotency-Key was already used: the same operation',
-  })
-  @ApiResponse({ status: 400, description: 'Invalid request, with field errors' })
-  @ApiResponse({ status: 409, description: 'This Idempotency-Key was used with another body' })
+  @OperationRequested()
   rotate(
     @Param('managedUserId') managedUserId: string,
     @Body() body: unknown,
@@ -129,13 +149,7 @@ export class CustomersController {
     description: "becomes the event's eventId",
   })
   @ApiBody({ schema: { type: 'object', example: { mode: 'disable' } } })
-  @ApiResponse({ status: 202, description: 'Accepted: `{ "operationId" }`' })
-  @ApiResponse({
-    status: 200,
-    description: 'This Idempotency-Key was already used: the same operation',
-  })
-  @ApiResponse({ status: 400, description: 'Invalid request, with field errors' })
-  @ApiResponse({ status: 409, description: 'This Idempotency-Key was used with another body' })
+  @OperationRequested()
   offboard(
     @Param('managedUserId') managedUserId: string,
     @Body() body: unknown,
@@ -152,13 +166,7 @@ export class CustomersController {
     required: false,
     description: "becomes the event's eventId",
   })
-  @ApiResponse({ status: 202, description: 'Accepted: `{ "operationId" }`' })
-  @ApiResponse({
-    status: 200,
-    description: 'This Idempotency-Key was already used: the same operation',
-  })
-  @ApiResponse({ status: 400, description: 'Invalid request, with field errors' })
-  @ApiResponse({ status: 409, description: 'This Idempotency-Key was used with another body' })
+  @OperationRequested()
   reactivate(
     @Param('managedUserId') managedUserId: string,
     @Body() body: unknown,
@@ -178,13 +186,7 @@ export class CustomersController {
     required: false,
     description: "becomes the event's eventId",
   })
-  @ApiResponse({ status: 202, description: 'Accepted: `{ "operationId" }`' })
-  @ApiResponse({
-    status: 200,
-    description: 'This Idempotency-Key was already used: the same operation',
-  })
-  @ApiResponse({ status: 400, description: 'Invalid request, with field errors' })
-  @ApiResponse({ status: 409, description: 'This Idempotency-Key was used with another body' })
+  @OperationRequested()
   reconcile(
     @Param('managedUserId') managedUserId: string,
     @Body() body: unknown,
@@ -200,8 +202,11 @@ export class CustomersController {
       'Observe Workato (per API client one get and one key list) and diff it against what the service recorded; adopted resources are reported, never repaired',
   })
   @ApiQuery({ name: 'workatoAccount', required: false })
-  @ApiResponse({ status: 404, description: 'The service has no saga of this customer' })
-  @ApiResponse({ status: 502, description: 'Workato did not answer the observation' })
+  @ApiResponse({ status: 200, description: 'The drift found', schema: schemaRef('DriftReport') })
+  @ApiErrors(400, 401, [404, 'The service has no saga of this customer'], 429, [
+    502,
+    'Workato did not answer the observation',
+  ])
   async driftOf(
     @Param('managedUserId') managedUserId: string,
     @Query() query: Record<string, unknown>,
@@ -234,7 +239,12 @@ export class CustomersController {
       "The customer's onboardings and operations, and the Workato resources the service manages for them (keys with their state and last rotation)",
   })
   @ApiQuery({ name: 'workatoAccount', required: false })
-  @ApiResponse({ status: 404, description: 'The service has no saga of this customer' })
+  @ApiResponse({
+    status: 200,
+    description: "The customer's sagas and managed resources",
+    schema: schemaRef('CustomerView'),
+  })
+  @ApiErrors(400, 401, [404, 'The service has no saga of this customer'], 429)
   async customer(
     @Param('managedUserId') managedUserId: string,
     @Query() query: Record<string, unknown>,
@@ -327,6 +337,12 @@ export class OperationsController {
   @ApiQuery({ name: 'workatoAccount', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiResponse({
+    status: 200,
+    description: 'A page of customer operations',
+    schema: schemaRef('OperationPage'),
+  })
+  @ApiErrors(400, 401, 429)
   async list(@Query() query: Record<string, unknown>) {
     const q = parseQuery(listQuery, query);
     const rows = await this.store.list({
@@ -348,7 +364,12 @@ export class OperationsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Status, steps (with what each acts on), errors and audit' })
-  @ApiResponse({ status: 404, description: 'No such operation' })
+  @ApiResponse({
+    status: 200,
+    description: 'The operation and its audit trail',
+    schema: schemaRef('Operation'),
+  })
+  @ApiErrors([400, 'The id is not a UUID'], 401, [404, 'No such operation'], 429)
   async get(@Param('id', new ParseUUIDPipe()) id: string) {
     const snapshot = await this.store.load(id);
     if (!snapshot || snapshot.operationType === 'ONBOARDING') throw notFound('operation', id);
@@ -358,8 +379,19 @@ export class OperationsController {
   @Post(':id/replay')
   @HttpCode(202)
   @ApiOperation({ summary: 'Run a FAILED or COMPENSATION_FAILED operation again' })
-  @ApiResponse({ status: 404, description: 'No such operation' })
-  @ApiResponse({ status: 409, description: 'The operation is not in a replayable status' })
+  @ApiResponse({
+    status: 202,
+    description: 'Replayed: the operation as it is now',
+    schema: schemaRef('Operation'),
+  })
+  @ApiErrors(
+    [400, 'The id is not a UUID'],
+    401,
+    403,
+    [404, 'No such operation'],
+    [409, 'The operation is not in a replayable status'],
+    429,
+  )
   async replay(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request) {
     await this.operation(id);
     const result = await this.commandBus.execute(new ReplayOnboardingCommand(id, actorOf(req)));
@@ -375,9 +407,20 @@ export class OperationsController {
     summary:
       "A rotation's new tokens, shown once (an overlap rotation's as soon as the new keys exist)",
   })
-  @ApiResponse({ status: 404, description: 'No such operation' })
-  @ApiResponse({ status: 409, description: 'The new tokens do not exist yet' })
-  @ApiResponse({ status: 410, description: 'Already retrieved' })
+  @ApiResponse({
+    status: 200,
+    description: 'The new tokens, this once',
+    schema: schemaRef('OperationCredentials'),
+  })
+  @ApiErrors(
+    [400, 'The id is not a UUID'],
+    401,
+    403,
+    [404, 'No such operation'],
+    [409, 'The new tokens do not exist yet'],
+    410,
+    429,
+  )
   async credentials(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request) {
     await this.operation(id);
     const result = await this.commandBus.execute(new RetrieveCredentialsCommand(id, actorOf(req)));

@@ -136,6 +136,72 @@ export const API_SCHEMAS: Record<string, Schema> = {
       },
     },
   ),
+  OperationAccepted: object({
+    operationId: { type: 'string', format: 'uuid' },
+    duplicate: { type: 'boolean' },
+  }),
+  Operation: {
+    ...object({
+      id: { type: 'string', format: 'uuid' },
+      type: {
+        type: 'string',
+        enum: ['KEY_ROTATION', 'OFFBOARDING', 'REACTIVATION', 'RECONCILIATION'],
+      },
+      eventId: str,
+      status,
+      attempt: int,
+      workatoAccount: str,
+      customer: object({ managedUserId: str }),
+      request: { type: 'object', additionalProperties: true, description: 'What was asked' },
+      error: { type: 'object', nullable: true, additionalProperties: true },
+      steps: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: true,
+          description: 'A step as for onboardings, with `target`: the client and key it acts on',
+        },
+      },
+    }),
+    additionalProperties: true,
+    description: 'A customer operation (key rotation, offboarding, reactivation, reconciliation)',
+  },
+  OperationPage: object({
+    data: { type: 'array', items: schemaRef('Operation') },
+    nextCursor: nullableStr,
+  }),
+  OperationCredentials: object({
+    operationId: { type: 'string', format: 'uuid' },
+    apiClientId: nullableStr,
+    apiKeys: {
+      type: 'array',
+      items: object({ name: str, id: nullableStr, authToken: nullableStr }),
+    },
+  }),
+  CustomerView: {
+    ...object({
+      managedUserId: str,
+      workatoAccount: str,
+      name: nullableStr,
+      onboarded: { type: 'boolean' },
+      resources: {
+        type: 'array',
+        description: 'API clients with their collection and keys, each with its state',
+        items: { type: 'object', additionalProperties: true },
+      },
+      sagas: {
+        type: 'array',
+        items: { type: 'object', additionalProperties: true },
+      },
+    }),
+  },
+  DriftReport: object({
+    managedUserId: str,
+    workatoAccount: str,
+    observedAt: dateTime,
+    inSync: { type: 'boolean' },
+    drift: { type: 'array', items: { type: 'object', additionalProperties: true } },
+  }),
   HealthLive: object({ status: { type: 'string', enum: ['ok'] } }),
   HealthReport: {
     type: 'object',
@@ -167,6 +233,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'The body is larger than 256 KiB',
   415: 'The body is not application/json',
   429: 'Rate limit of the API token exceeded (Retry-After)',
+  502: 'Workato did not answer',
   503: 'Not ready',
 };
 
