@@ -7,6 +7,7 @@ import { WorkatoAccount1764610000000 } from './1764610000000-workato-account';
 import { Console1764620000000 } from './1764620000000-console';
 import { CustomerOperations1764630000000 } from './1764630000000-customer-operations';
 import { Reconciliation1764640000000 } from './1764640000000-reconciliation';
+import { CustomerOrderIndex1764650000000 } from './1764650000000-customer-order-index';
 
 /** Every migration, in order. TypeORM is given this list explicitly rather than a glob. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Console1764620000000,
   CustomerOperations1764630000000,
   Reconciliation1764640000000,
+  CustomerOrderIndex1764650000000,
 ];

@@ -264,12 +264,20 @@ export class OnboardingRepository extends OnboardingStore {
                -- A customer operation waits for every earlier saga of its customer, and an
                -- onboarding for every earlier operation: one at a time, in ingest order.
                -- (Onboardings of one customer still run side by side, as they always have.)
+               -- The first probe is on a partial index of unfinished operations only, empty
+               -- in an onboarding backlog, so onboardings pay nothing for it; the second runs
+               -- for operations alone.
                AND NOT EXISTS (SELECT 1 FROM onboarding e
                  WHERE e.managed_user_id = o.managed_user_id
                    AND e.workato_account = o.workato_account
                    AND e.ingest_seq < o.ingest_seq
-                   AND e.status = ANY($5)
-                   AND (o.operation_type <> 'ONBOARDING' OR e.operation_type <> 'ONBOARDING'))
+                   AND e.operation_type <> 'ONBOARDING'
+                   AND e.status IN ('RECEIVED', 'IN_PROGRESS', 'COMPENSATING'))
+               AND (o.operation_type = 'ONBOARDING' OR NOT EXISTS (SELECT 1 FROM onboarding e
+                 WHERE e.managed_user_id = o.managed_user_id
+                   AND e.workato_account = o.workato_account
+                   AND e.ingest_seq < o.ingest_seq
+                   AND e.status IN ('RECEIVED', 'IN_PROGRESS', 'COMPENSATING')))
              ORDER BY o.next_run_at
              LIMIT 1000) d
            ORDER BY d.turn, d.next_run_at
