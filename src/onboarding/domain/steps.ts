@@ -78,6 +78,24 @@ export type PlannedStep = Pick<StepState, 'name' | 'position' | 'kind' | 'natura
   target?: StepTarget | null;
 };
 
+/** A planned step as it is stored before its first run. */
+export function pendingStep(planned: PlannedStep): StepState {
+  return {
+    ...planned,
+    target: planned.target ?? null,
+    status: 'PENDING',
+    attempts: 0,
+    compensationAttempts: 0,
+    intentRecordedAt: null,
+    workatoId: null,
+    adopted: false,
+    hasSecret: false,
+    lastError: null,
+    startedAt: null,
+    finishedAt: null,
+  };
+}
+
 /**
  * Step names: one per resource the onboarding provisions. They are stored, shown over REST and
  * used to seal the API keys' tokens, so they are built and read here only.

@@ -39,7 +39,7 @@ import { presentOnboarding } from './onboarding.presenter';
 import { ReplayOnboardingCommand } from './replay-onboarding.handler';
 import { RetrieveCredentialsCommand } from './retrieve-credentials.handler';
 import { DriftObserver } from './drift';
-import { badRequest, decodeCursor, encodeCursor, httpError, notFound, parseQuery } from './rest';
+import { badRequest, listPage, httpError, notFound, parseQuery } from './rest';
 
 /** The answers of a request for a customer operation (every POST of CustomersController). */
 function OperationRequested(): MethodDecorator {
@@ -345,21 +345,15 @@ export class OperationsController {
   @ApiErrors(400, 401, 429)
   async list(@Query() query: Record<string, unknown>) {
     const q = parseQuery(listQuery, query);
-    const rows = await this.store.list({
+    return listPage(this.store, {
       operationTypes: q.type ? [q.type] : CUSTOMER_OPERATIONS,
       status: q.status,
       managedUserId: q.managedUserId,
       eventId: q.eventId,
       workatoAccount: q.workatoAccount,
-      limit: q.limit + 1,
-      cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
+      limit: q.limit,
+      cursor: q.cursor,
     });
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map((s) => presentOnboarding(s)),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
-    };
   }
 
   @Get(':id')

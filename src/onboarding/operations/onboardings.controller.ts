@@ -32,7 +32,7 @@ import { ONBOARDING_STATUSES } from '../domain/lifecycle';
 import { presentOnboarding } from './onboarding.presenter';
 import { actorOf } from './actor';
 import { SAMPLE_EVENT } from './sample-event';
-import { badRequest, decodeCursor, encodeCursor, httpError, notFound, parseQuery } from './rest';
+import { badRequest, listPage, httpError, notFound, parseQuery } from './rest';
 
 const listQuery = z.strictObject({
   status: z
@@ -132,21 +132,15 @@ export class OnboardingsController {
   @ApiErrors(400, 401, 429)
   async list(@Query() query: Record<string, unknown>) {
     const q = parseQuery(listQuery, query);
-    const rows = await this.store.list({
+    return listPage(this.store, {
       operationTypes: ['ONBOARDING'],
       status: q.status,
       managedUserId: q.managedUserId,
       eventId: q.eventId,
       workatoAccount: q.workatoAccount,
-      limit: q.limit + 1,
-      cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
+      limit: q.limit,
+      cursor: q.cursor,
     });
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map((s) => presentOnboarding(s)),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
-    };
   }
 
   @Get(':id')

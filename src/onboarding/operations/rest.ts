@@ -1,5 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { z } from 'zod';
+import type { OnboardingListQuery, OnboardingStore } from '../ports/onboarding.store';
+import { presentOnboarding } from './onboarding.presenter';
 
 /** Every error of this API has the same JSON shape: statusCode, error, message (and issues). */
 export function httpError(status: HttpStatus, error: string, message: string): HttpException {
@@ -52,4 +54,26 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   } catch {
     throw badRequest('cursor is not one this API returned');
   }
+}
+
+/**
+ * One page of sagas, newest first: asks the store for one row more than the page to know
+ * whether another page follows.
+ */
+export async function listPage(
+  store: OnboardingStore,
+  query: Omit<OnboardingListQuery, 'limit' | 'cursor'> & { limit: number; cursor?: string },
+) {
+  const { limit, cursor, ...filters } = query;
+  const rows = await store.list({
+    ...filters,
+    limit: limit + 1,
+    cursor: cursor ? decodeCursor(cursor) : undefined,
+  });
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    data: page.map((s) => presentOnboarding(s)),
+    nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+  };
 }

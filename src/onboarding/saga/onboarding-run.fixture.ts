@@ -7,7 +7,7 @@ import { AppConfig } from '../../platform/config/app-config';
 import { parseConfig } from '../../platform/config/config.schema';
 import type { OnboardingRequest } from '../domain/onboarding-request';
 import type { LifecyclePolicy } from '../domain/lifecycle';
-import type { StepState } from '../domain/steps';
+import { pendingStep, StepState } from '../domain/steps';
 import type {
   OnboardingSnapshot,
   OnboardingStore,
@@ -32,19 +32,7 @@ export function stepState(
   overrides: Partial<StepState> & Pick<StepState, 'name' | 'kind'>,
 ): StepState {
   return {
-    position: 0,
-    naturalKey: overrides.name,
-    status: 'PENDING',
-    attempts: 0,
-    compensationAttempts: 0,
-    intentRecordedAt: null,
-    workatoId: null,
-    adopted: false,
-    hasSecret: false,
-    lastError: null,
-    startedAt: null,
-    finishedAt: null,
-    target: null,
+    ...pendingStep({ position: 0, naturalKey: overrides.name, ...overrides }),
     ...overrides,
   };
 }

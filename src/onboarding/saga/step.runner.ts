@@ -7,7 +7,7 @@ import { OnboardingTracing } from '../../platform/observability/onboarding.traci
 import { SecretBox } from '../../platform/secrets/secret-box';
 import { SECRET_CONTEXT } from '../../platform/secrets/secret-context';
 import { NextMove, TransitionRefused } from '../domain/lifecycle';
-import { runOrder, StepState } from '../domain/steps';
+import { pendingStep, runOrder, StepState } from '../domain/steps';
 import { isOnboardingRequest } from '../domain/customer-operation';
 import { customerResources } from '../domain/customer-resources';
 import { planCustomerOperation } from '../domain/customer-operation.plan';
@@ -121,22 +121,7 @@ export class OnboardingStepRunner implements ICommandHandler<RunOnboardingComman
       const planned = planCustomerOperation(request, resources, drift);
       await run.commit();
       await this.store.planSteps(this.identity.id, run.id, planned);
-      run.onboarding.steps.push(
-        ...planned.map((p): StepState => ({
-          ...p,
-          target: p.target ?? null,
-          status: 'PENDING',
-          attempts: 0,
-          compensationAttempts: 0,
-          intentRecordedAt: null,
-          workatoId: null,
-          adopted: false,
-          hasSecret: false,
-          lastError: null,
-          startedAt: null,
-          finishedAt: null,
-        })),
-      );
+      run.onboarding.steps.push(...planned.map(pendingStep));
       this.logger.log({ msg: 'customer operation planned', steps: planned.length, ...run.ref });
       return 'RUN_STEPS';
     } catch (error) {
