@@ -10,13 +10,17 @@ import {
   TestEnvironment,
 } from '../support/app';
 import { customerOnboarded, seedWorkspace, TestWorkspace } from '../support/events';
+import { readTopic, testKafka } from '../support/kafka';
 import { OnboardingView, rest, waitForTerminal } from '../support/rest';
+import { Producer } from 'kafkajs';
+import { WorkatoAccounts } from '../../src/onboarding/ports/workato-workspace.port';
 
 const FAST = 'collections:1000000/min,clients:1000000/min,portals:1000000/min';
 
 /**
  * Two Workato accounts in one deployment, as a partner with customers in two data centers has:
- * two sandboxes, `us` paced slowly (2 requests a second) and `eu` with its token in a file.
+ * two sandboxes, `us` paced slowly (2 requests a second) and `eu` with its token in a file. The
+ * events arrive as a partner sends them, on the Kafka topic; the REST API is only looked at.
  */
 describe('several Workato accounts', () => {
   let env: TestEnvironment;
@@ -27,9 +31,12 @@ describe('several Workato accounts', () => {
   let service: TestApp;
   let dir: string;
   let tokenFile: string;
+  let producer: Producer;
 
   beforeAll(async () => {
-    env = await createTestEnvironment('accounts', { withKafka: false });
+    env = await createTestEnvironment('accounts');
+    producer = testKafka().producer();
+    await producer.connect();
     us = await startSandbox({ port: 0, token: 'us-token', limits: 'off' });
     eu = await startSandbox({ port: 0, token: 'eu-token-1', limits: 'off' });
     usControl = new SandboxControl(us.url);
@@ -47,6 +54,7 @@ describe('several Workato accounts', () => {
   });
 
   afterAll(async () => {
+    await producer?.disconnect();
     await service?.close();
     await us?.close();
     await eu?.close();
@@ -58,6 +66,18 @@ describe('several Workato accounts', () => {
     return rest<OnboardingView>(service.url, 'POST', '/v1/onboardings', event);
   }
 
+  /** Sends events to the onboarding topic, keyed by the customer as partners do. */
+  async function produce(...events: Record<string, unknown>[]): Promise<void> {
+    await producer.send({
+      topic: env.topics.onboarded,
+      messages: events.map((event) => ({
+        key: String(event.customerId),
+        value: JSON.stringify(event),
+        headers: { 'x-event-id': String(event.eventId) },
+      })),
+    });
+  }
+
   const callsFor = async (control: SandboxControl, ws: TestWorkspace) =>
     (await control.calls(0)).filter((c) => c.path.includes(`/managed_users/${ws.ref}/`));
 
@@ -66,8 +86,7 @@ describe('several Workato accounts', () => {
     const wsEu = await seedWorkspace(euControl);
     const toUs = customerOnboarded(wsUs);
     const toEu = customerOnboarded(wsEu);
-    expect((await post({ ...toUs, workatoAccount: 'us' })).status).toBe(202);
-    expect((await post({ ...toEu, workatoAccount: 'eu' })).status).toBe(202);
+    await produce({ ...toUs, workatoAccount: 'us' }, { ...toEu, workatoAccount: 'eu' });
     const viewUs = await waitForTerminal(service.url, String(toUs.eventId));
     const viewEu = await waitForTerminal(service.url, String(toEu.eventId));
     expect([viewUs.status, viewEu.status]).toEqual(['COMPLETED', 'COMPLETED']);
@@ -86,18 +105,39 @@ describe('several Workato accounts', () => {
     expect(listed.body.data.map((o) => o.id)).toContain(viewEu.id);
     expect(listed.body.data.every((o) => o.workatoAccount === 'eu')).toBe(true);
 
-    const none = await post(customerOnboarded(wsEu));
-    expect(none.status).toBe(400);
-    expect(none.body.issues).toEqual([
+    // Over Kafka an event naming no account, or an unknown one, goes to the DLQ with the reason.
+    const none = customerOnboarded(wsEu);
+    const unknown: Record<string, unknown> = { ...customerOnboarded(wsEu), workatoAccount: 'mars' };
+    await produce(none, unknown);
+    const dead = await readTopic(env.topics.dlq, { count: 2, timeoutMs: 30_000 });
+    const reasonOf = (event: Record<string, unknown>) =>
+      dead.find((m) => m.headers['x-event-id'] === String(event.eventId))?.headers['dlq-reason'];
+    expect(reasonOf(none)).toContain(
+      'workatoAccount: is required: this deployment has several Workato accounts (us, eu) and none is named default',
+    );
+    expect(reasonOf(unknown)).toContain('unknown Workato account "mars"');
+    for (const event of [none, unknown] as Record<string, unknown>[]) {
+      const listed = await rest<{ data: OnboardingView[] }>(
+        service.url,
+        'GET',
+        `/v1/onboardings?eventId=${event.eventId}`,
+      );
+      expect(listed.body.data).toEqual([]);
+    }
+
+    // Over HTTP the same events are refused with 400, naming the field.
+    const noneOverHttp = await post(customerOnboarded(wsEu));
+    expect(noneOverHttp.status).toBe(400);
+    expect(noneOverHttp.body.issues).toEqual([
       {
         path: 'workatoAccount',
         message:
           'is required: this deployment has several Workato accounts (us, eu) and none is named default',
       },
     ]);
-    const unknown = await post({ ...customerOnboarded(wsEu), workatoAccount: 'mars' });
-    expect(unknown.status).toBe(400);
-    expect(unknown.body.message).toContain('unknown Workato account "mars"');
+    const unknownOverHttp = await post({ ...customerOnboarded(wsEu), workatoAccount: 'mars' });
+    expect(unknownOverHttp.status).toBe(400);
+    expect(unknownOverHttp.body.message).toContain('unknown Workato account "mars"');
 
     const metrics = (await rest<string>(service.url, 'GET', '/metrics')).body as unknown as string;
     expect(metrics).toMatch(/workato_requests_total\{account="eu",endpoint="createApiClient"/);
@@ -113,14 +153,14 @@ describe('several Workato accounts', () => {
       }),
       workatoAccount: 'us',
     }));
-    for (const event of backlog) expect((await post(event)).status).toBe(202);
+    await produce(...backlog);
     // us is now busy for many seconds at 2 requests a second.
     await new Promise((r) => setTimeout(r, 1500));
 
     const wsEu = await seedWorkspace(euControl);
     const urgent: Record<string, unknown> = { ...customerOnboarded(wsEu), workatoAccount: 'eu' };
     const started = Date.now();
-    expect((await post(urgent)).status).toBe(202);
+    await produce(urgent);
     const view = await waitForTerminal(service.url, String(urgent.eventId), {}, 15_000);
     expect(view.status).toBe('COMPLETED');
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -136,7 +176,7 @@ describe('several Workato accounts', () => {
     const wsEu = await seedWorkspace(euControl);
     await euControl.revokeToken();
     const event: Record<string, unknown> = { ...customerOnboarded(wsEu), workatoAccount: 'eu' };
-    expect((await post(event)).status).toBe(202);
+    await produce(event);
 
     const waiting = await eventually(
       async () => {
@@ -173,5 +213,44 @@ describe('several Workato accounts', () => {
     expect(deletes).toEqual([]);
     const healthAfter = await rest<OnboardingView>(service.url, 'GET', '/health/ready');
     expect(healthAfter.body.details.workato.accounts.eu).toBe('ok');
+  });
+});
+
+/**
+ * A deployment configured as before several accounts existed: one base URL and token, the
+ * deprecated portal limit, events without `workatoAccount`. Its one account is `default`.
+ */
+describe('the single-account settings of earlier releases', () => {
+  let env: TestEnvironment;
+  let service: TestApp;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment('accounts-single');
+    const { WORKATO_RATE_LIMITS: _families, ...settings } = env.env;
+    service = await startTestApp(settings, { WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE: '600' });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await env?.close();
+  });
+
+  it('onboards an event without workatoAccount through the one account, named default', async () => {
+    expect(service.app.get(WorkatoAccounts).names).toEqual(['default']);
+    const ws = await seedWorkspace(env.control);
+    const event = customerOnboarded(ws);
+    expect(event).not.toHaveProperty('workatoAccount');
+    const producer = testKafka().producer();
+    await producer.connect();
+    await producer.send({
+      topic: env.topics.onboarded,
+      messages: [{ key: String(event.customerId), value: JSON.stringify(event) }],
+    });
+    await producer.disconnect();
+    const view = await waitForTerminal(service.url, String(event.eventId));
+    expect(view.status).toBe('COMPLETED');
+    expect(view.workatoAccount).toBe('default');
+    const state = await env.control.managedUser(ws.id);
+    expect(state.clients).toHaveLength(1);
   });
 });
