@@ -6,11 +6,11 @@ import {
   PostgresRateLimiter,
   WorkatoRateLimiter,
 } from '../src/workato/rate-limiter';
-import { PUBLISHED_RATE_LIMITS, RateLimitFamily, rateLimits } from '../src/workato/rate-limits';
+import { ARRIVAL_JITTER_MS, PUBLISHED_RATE_LIMITS, rateLimits } from '../src/workato/rate-limits';
 import { WorkatoClient } from '../src/workato/workato.client';
 import { BenchEnvironment } from './bench-environment';
 import { seedWorkspaces } from './events';
-import { closedLoop, Log, now, sleep } from './measure';
+import { closedLoop, Log } from './measure';
 import { Figure, figure, formatNumber } from './report';
 import { BenchScale } from './scale';
 import {
@@ -28,8 +28,6 @@ const UNLIMITED = rateLimits({
   perMinute: { collections: UNLIMITED_RPS * 60, portals: UNLIMITED_RPS * 60 },
   safetyMarginMs: 0,
 });
-/** Arrival jitter of the strict sandbox in 1b: requests counted up to ±20 ms off their sending. */
-const ARRIVAL_JITTER_MS = 20;
 
 /**
  * The service's limiter, also recording how late each request's wake-up came after the moment
@@ -38,12 +36,8 @@ const ARRIVAL_JITTER_MS = 20;
 class WakeRecordingLimiter extends PostgresRateLimiter {
   readonly latenessMs: number[] = [];
 
-  override async acquire(family: RateLimitFamily): Promise<{ waitedMs: number }> {
-    const waitMs = await this.reserve(family);
-    const due = now() + waitMs;
-    if (waitMs > 0) await sleep(waitMs);
-    this.latenessMs.push(now() - due);
-    return { waitedMs: waitMs };
+  protected override sending(latenessMs: number): void {
+    this.latenessMs.push(latenessMs);
   }
 }
 

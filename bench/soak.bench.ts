@@ -6,6 +6,7 @@ import { describeLogged, Log, MiB, now, sleep } from './measure';
 import { Figure, figure, formatNumber } from './report';
 import { BenchScale } from './scale';
 import { ServiceProcess } from './service-process';
+import { ARRIVAL_JITTER_MS } from '../src/workato/rate-limits';
 import {
   AcceptedRate,
   acceptedRate,
@@ -20,8 +21,6 @@ const PARTITIONS = 6;
 /** Workato's documented limits, and the service's defaults: 10/s overall, 60/min for portals. */
 const LIMIT_RPS = 10;
 const PORTAL_LIMIT_PER_MINUTE = 60;
-/** Requests arrive up to ±20 ms off when they were sent (the sandbox's arrival jitter). */
-const ARRIVAL_JITTER_MS = 20;
 /** Two instances of the service share the quota (and the database). */
 const INSTANCES = 2;
 /** The service process's RSS target (issue 6): 250 MB, decimal. */

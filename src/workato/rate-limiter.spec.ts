@@ -1,5 +1,17 @@
-import { earliestFree, earliestFreeInBoth, InProcessRateLimiter } from './rate-limiter';
-import { parseRateLimits, PUBLISHED_RATE_LIMITS, rateLimits, spacingMs } from './rate-limits';
+import {
+  ClockOffset,
+  earliestFree,
+  earliestFreeInBoth,
+  InProcessRateLimiter,
+} from './rate-limiter';
+import {
+  ARRIVAL_JITTER_MS,
+  parseRateLimits,
+  PUBLISHED_RATE_LIMITS,
+  rateLimits,
+  sendToleranceMs,
+  spacingMs,
+} from './rate-limits';
 
 function fakeClock() {
   let now = 1_000_000;
@@ -125,11 +137,71 @@ describe('InProcessRateLimiter', () => {
     const sleeps: number[] = [];
     const limiter = new InProcessRateLimiter(rateLimits({ perSecond: 4, safetyMarginMs: 0 }), {
       now: clock.now,
-      sleep: async (ms) => void sleeps.push(ms),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock.advance(ms);
+      },
     });
     await limiter.acquire('clients');
     const second = await limiter.acquire('clients');
     expect(sleeps).toEqual([250]);
     expect(second.waitedMs).toBe(250);
+    expect(limiter.missedSlots).toBe(0);
+  });
+
+  it('gives a slot up when it wakes later than the tolerance, and takes the next free one', async () => {
+    const clock = fakeClock();
+    // The event loop wakes each sleeper `late` ms after it asked.
+    let late = 0;
+    const limiter = new InProcessRateLimiter(PUBLISHED_RATE_LIMITS, {
+      now: clock.now,
+      sleep: async (ms) => clock.advance(ms + late),
+    });
+    expect(sendToleranceMs(PUBLISHED_RATE_LIMITS)).toBe(5);
+    await limiter.acquire('clients'); // the slot at 0, sent at once
+    late = 5; // within the tolerance: sent at its slot + 5 ms
+    await limiter.acquire('clients');
+    expect(limiter.missedSlots).toBe(0);
+    late = 30; // every wake 30 ms late: four slots given up, the fifth sent anyway
+    await limiter.acquire('clients');
+    expect(limiter.missedSlots).toBe(4);
+    late = 0;
+    await limiter.acquire('clients');
+    expect(limiter.missedSlots).toBe(4);
+  });
+
+  it('never puts more than the limit in any window when wakes come late, with ±20 ms of jitter', async () => {
+    const clock = fakeClock();
+    // Lateness of 0 to 40 ms, in a fixed pseudo-random order.
+    let seed = 7;
+    const lateness = () => (seed = (seed * 48271) % 2147483647) % 41;
+    const limiter = new InProcessRateLimiter(PUBLISHED_RATE_LIMITS, {
+      now: clock.now,
+      sleep: async (ms) => clock.advance(ms + lateness()),
+    });
+    const sends: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      await limiter.acquire('clients');
+      sends.push(clock.now());
+    }
+    expect(limiter.missedSlots).toBeGreaterThan(0);
+    expect(worstWindowCount(sends, 1000, ARRIVAL_JITTER_MS)).toBeLessThanOrEqual(10);
+  });
+
+  it("measures the database's clock by its fastest round trips, not its slow answers", () => {
+    // The database's clock is 4 s ahead of this process's.
+    const clock = new ClockOffset();
+    expect(clock.estimateMs).toBe(0);
+    // Read 2 ms after sending, answered 30 ms later (a busy event loop).
+    clock.observe(1002 + 4000, 1000, 1030);
+    expect(clock.estimateMs).toBe(4000 - 13);
+    // A quick round trip narrows it; a slow one afterwards does not widen it.
+    clock.observe(2001 + 4000, 2000, 2002);
+    expect(clock.estimateMs).toBeCloseTo(4000, 0);
+    clock.observe(3040 + 4000, 3000, 3100);
+    expect(clock.estimateMs).toBeCloseTo(4000, 0);
+    // The clock was stepped by a second: the old interval no longer agrees, the new one counts.
+    clock.observe(4001 + 5000, 4000, 4002);
+    expect(clock.estimateMs).toBeCloseTo(5000, 0);
   });
 });

@@ -223,4 +223,36 @@ describe('two WorkatoClients sharing the Postgres limiter against a strict sandb
       await Promise.all([one.close(), two.close()]);
     }
   });
+
+  it('gives up the slots a blocked event loop wakes too late for, and still gets no 429', async () => {
+    const limiters = [
+      new PostgresRateLimiter(db.dataSource, rateLimits()),
+      new PostgresRateLimiter(otherPool, rateLimits()),
+    ];
+    const [one, two] = limiters.map(
+      (rateLimiter) =>
+        new WorkatoClient({ baseUrl: sandbox.url, apiToken: sandbox.token, rateLimiter }),
+    );
+    // Something else in the process holds the event loop for 60 ms every 200 ms, as a burst of
+    // ingestion or a large JSON body would: timers due meanwhile fire up to 60 ms late.
+    const hog = setInterval(() => {
+      const until = Date.now() + 60;
+      while (Date.now() < until);
+    }, 200);
+    try {
+      await control.resetStats();
+      await Promise.all([
+        ...Array.from({ length: 30 }, () => one.call('listApiClients', { mu: 5454 })),
+        ...Array.from({ length: 30 }, () => two.call('listApiCollections', { mu: 5454 })),
+      ]);
+    } finally {
+      clearInterval(hog);
+      await Promise.all([one.close(), two.close()]);
+    }
+    const stats = await control.stats();
+    expect(stats.rateLimited429).toBe(0);
+    expect(stats.requests).toBe(60);
+    expect(stats.limits.overall.peak).toBeLessThanOrEqual(10);
+    expect(limiters[0].missedSlots + limiters[1].missedSlots).toBeGreaterThan(0);
+  });
 });

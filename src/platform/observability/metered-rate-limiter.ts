@@ -1,10 +1,11 @@
-import { WorkatoRateLimiter } from '../../workato/rate-limiter';
+import { Acquired, WorkatoRateLimiter } from '../../workato/rate-limiter';
 import type { RateLimitBucket, RateLimitFamily } from '../../workato/rate-limits';
 import { OnboardingMetrics } from './onboarding.metrics';
 
 /**
  * Wraps the Workato rate limiter the client uses and records how long each slot took, per
- * bucket (the client's own request event only has the sum over the buckets it needed).
+ * bucket (the client's own request event only has the sum over the buckets it needed), and
+ * the slots it gave up.
  */
 export class MeteredRateLimiter extends WorkatoRateLimiter {
   constructor(
@@ -15,9 +16,9 @@ export class MeteredRateLimiter extends WorkatoRateLimiter {
     super();
   }
 
-  async acquire(family: RateLimitFamily): Promise<{ waitedMs: number }> {
+  async acquire(family: RateLimitFamily): Promise<Acquired> {
     const result = await this.inner.acquire(family);
-    this.metrics.observeRateLimitWait(family, result.waitedMs, this.account);
+    this.metrics.observeRateLimitWait(family, result.waitedMs, this.account, result.missedSlots);
     return result;
   }
 

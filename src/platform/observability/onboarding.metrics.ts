@@ -103,6 +103,12 @@ export class OnboardingMetrics {
     buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  private readonly rateLimitMissedSlots = new Counter({
+    name: `${PREFIX}rate_limit_missed_slots_total`,
+    help: 'Rate-limiter slots given up because the request woke too late for them (a busy event loop)',
+    labelNames: ['account', 'bucket'] as const,
+    registers: [this.registry],
+  });
   private readonly compensations = new Counter({
     name: `${PREFIX}compensations_total`,
     help: 'Compensation runs, by outcome',
@@ -225,8 +231,14 @@ export class OnboardingMetrics {
     this.workatoRetries.inc({ account, endpoint });
   }
 
-  observeRateLimitWait(bucket: RateLimitFamily, waitedMs: number, account = 'default'): void {
+  observeRateLimitWait(
+    bucket: RateLimitFamily,
+    waitedMs: number,
+    account = 'default',
+    missedSlots = 0,
+  ): void {
     this.rateLimitWait.observe({ account, bucket }, seconds(waitedMs / 1000));
+    if (missedSlots > 0) this.rateLimitMissedSlots.inc({ account, bucket }, missedSlots);
   }
 
   /** Whether Workato accepts the account's token (0 while it refuses it). */
