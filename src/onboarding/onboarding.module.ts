@@ -32,7 +32,7 @@ import {
 import { DriftReportStep, RestoreApiClientStep } from './saga/steps/drift-repair.steps';
 import { RecreatedApiKeyStep } from './saga/steps/recreated-api-key.step';
 import { RotatedApiKeyStep } from './saga/steps/rotated-api-key.step';
-import { DriftObserver } from './operations/drift';
+import { DriftObserver } from './saga/drift.observer';
 import { DriftScan } from './operations/drift-scan';
 
 @Module({

@@ -18,7 +18,7 @@ describe('SIGKILL during an overlap rotation', () => {
   beforeAll(async () => {
     env = await createTestEnvironment('rotation-crash', { withKafka: false });
     service = await ServiceProcess.create(
-      { ...env.env, KAFKA_LOCAL_BROKER: 'false', ONBOARDING_LEASE_SECONDS: '2', LOG_LEVEL: 'info' },
+      { ...env.env, ONBOARDING_LEASE_SECONDS: '2', LOG_LEVEL: 'info' },
       'rotation-crash',
     );
   });

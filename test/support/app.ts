@@ -34,9 +34,8 @@ export interface ServiceParts {
   databaseUrl: string;
   topics: TestTopics;
   /**
-   * Null: no KAFKA_BROKERS. An app in this process then runs without Kafka (HTTP ingestion
-   * only); a service process (main.ts) starts a local broker of its own unless the environment
-   * also has KAFKA_LOCAL_BROKER=false.
+   * Null: no KAFKA_BROKERS. The service (an app in this process, or a ServiceProcess, which
+   * sets KAFKA_LOCAL_BROKER=false) then runs without Kafka: HTTP ingestion only.
    */
   kafkaBrokers: string[] | null;
   workatoBaseUrl: string;

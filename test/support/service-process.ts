@@ -33,8 +33,16 @@ export class ServiceProcess {
 
   async start(): Promise<void> {
     const log = createWriteStream(this.logFile, { flags: 'a' });
+    // Without KAFKA_BROKERS main.ts would start a broker of its own under DATA_DIR, which a
+    // SIGKILL leaves running after the test: a service under test runs without one instead.
+    const localBroker = this.env.KAFKA_BROKERS ? {} : { KAFKA_LOCAL_BROKER: 'false' };
     const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', ...this.env, HTTP_PORT: String(this.port) },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...localBroker,
+        ...this.env,
+        HTTP_PORT: String(this.port),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log);

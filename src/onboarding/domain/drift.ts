@@ -12,7 +12,7 @@ import { PlannedStep, STEP_NAMES, StepTarget } from './steps';
  * Drift: what Workato holds for a customer, set against what the service recorded (the fold of
  * customer-resources.ts). Like Crossplane's managed-resource reconciler, the diff is computed
  * from one observation and says for each difference whether reconcile repairs it or leaves it
- * alone, and why. Pure: the observation is made by operations/drift.ts.
+ * alone, and why. Pure: the observation is made by saga/drift.observer.ts.
  */
 
 /** An API client as Workato showed it: one get of the client and one list of its keys. */

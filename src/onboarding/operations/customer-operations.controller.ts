@@ -38,7 +38,7 @@ import { actorOf } from './actor';
 import { presentOnboarding } from './onboarding.presenter';
 import { ReplayOnboardingCommand } from './replay-onboarding.handler';
 import { RetrieveCredentialsCommand } from './retrieve-credentials.handler';
-import { DriftObserver } from './drift';
+import { DriftObserver } from '../saga/drift.observer';
 import { badRequest, listPage, httpError, notFound, parseQuery } from './rest';
 
 /** The answers of a request for a customer operation (every POST of CustomersController). */

@@ -8,7 +8,7 @@ import { AppConfig } from '../../platform/config/app-config';
 import { OnboardingMetrics } from '../../platform/observability/onboarding.metrics';
 import { OnboardingStore } from '../ports/onboarding.store';
 import { WorkatoAccounts } from '../ports/workato-workspace.port';
-import { DriftObserver } from './drift';
+import { DriftObserver } from '../saga/drift.observer';
 
 /** The advisory lock's name: one instance scans at a time. */
 const SCAN_LOCK = 'workato-onboarding:drift-scan';

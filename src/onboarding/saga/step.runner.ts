@@ -14,7 +14,7 @@ import { planCustomerOperation } from '../domain/customer-operation.plan';
 import { OnboardingError } from '../domain/errors';
 import { LeaseLostError, OnboardingStore } from '../ports/onboarding.store';
 import { WorkatoAccounts, WorkspaceCallError } from '../ports/workato-workspace.port';
-import { DriftObserver } from '../operations/drift';
+import { DriftObserver } from './drift.observer';
 import { OnboardingCompensation } from './compensate';
 import { OnboardingCompletion } from './complete';
 import { provisionOnce } from './exactly-once';

@@ -14,7 +14,8 @@ export interface DriftObservation {
 
 /**
  * Observes Workato for the resources the service recorded for a customer and diffs them
- * (domain/drift.ts). Per API client one get and one list of its keys, nothing else: every
+ * (domain/drift.ts): the reconciliation saga plans from it, and the drift endpoint and the
+ * periodic scan (operations/) report it. Per API client one get and one list of its keys, nothing else: every
  * request spends the account's shared quota.
  */
 @Injectable()
