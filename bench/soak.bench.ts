@@ -540,7 +540,10 @@ async function runSoak(env: BenchEnvironment, plan: SoakPlan, log: Log): Promise
       `   tightest by receipt time: ${LIMIT_RPS + 1} requests in ${result.tightest.elevenRequests?.spanMs ?? '-'} ms ` +
         `(at ${result.tightest.elevenRequests?.at ?? '-'}; in the window ${result.tightest.elevenRequestsInWindow?.spanMs ?? '-'} ms), ` +
         `${PORTAL_LIMIT_PER_MINUTE + 1} portal requests in ${result.tightest.sixtyOnePortalRequests?.spanMs ?? '-'} ms; ` +
-        `gaps between requests: smallest ${result.tightest.gaps?.minMs ?? '-'} ms, p1 ${result.tightest.gaps?.p1Ms ?? '-'} ms`,
+        `gaps between requests: smallest ${result.tightest.gaps?.minMs ?? '-'} ms, p1 ${result.tightest.gaps?.p1Ms ?? '-'} ms, ` +
+        `median ${result.tightest.gaps?.medianMs ?? '-'} ms, p99 ${result.tightest.gaps?.p99Ms ?? '-'} ms, ` +
+        `largest ${result.tightest.gaps?.maxMs ?? '-'} ms; ${result.tightest.gaps?.over200Ms.count ?? 0} over 200 ms ` +
+        `(${result.tightest.gaps?.over200Ms.totalMs ?? 0} ms in all)`,
     );
     for (const c of result.rateLimited)
       log(`   429 at ${c.at} (${c.path}); gaps before it (ms): ${c.gapsBeforeMs.join(' ')}`);

@@ -93,11 +93,22 @@ export function rateLimitedContext(
     });
 }
 
-/** The gaps (ms) between consecutive requests (429s too), by receipt time: the smallest and p1. */
+/**
+ * The gaps (ms) between consecutive requests (429s too), by receipt time: the smallest and p1
+ * (how close), the median, p99 and largest, and the time lost in gaps over 200 ms (moments
+ * nothing was sent: under a backlog, what keeps the rate below the limiter's ceiling).
+ */
 export function receiptGaps(
   calls: readonly CallRecord[],
   which: (call: CallRecord) => boolean = () => true,
-): { minMs: number; p1Ms: number; medianMs: number } | null {
+): {
+  minMs: number;
+  p1Ms: number;
+  medianMs: number;
+  p99Ms: number;
+  maxMs: number;
+  over200Ms: { count: number; totalMs: number };
+} | null {
   const times = calls
     .filter(which)
     .map((c) => Date.parse(c.timestamp))
@@ -108,7 +119,15 @@ export function receiptGaps(
     .map((t, i) => t - times[i])
     .sort((a, b) => a - b);
   const at = (q: number) => gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))];
-  return { minMs: gaps[0], p1Ms: at(0.01), medianMs: at(0.5) };
+  const long = gaps.filter((g) => g > 200);
+  return {
+    minMs: gaps[0],
+    p1Ms: at(0.01),
+    medianMs: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: gaps[gaps.length - 1],
+    over200Ms: { count: long.length, totalMs: long.reduce((sum, g) => sum + g, 0) },
+  };
 }
 
 /**

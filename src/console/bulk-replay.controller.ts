@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { REPLAYABLE_STATUSES } from '../onboarding/domain/lifecycle';
 import { actorOf } from '../onboarding/operations/actor';
 import { ReplayOnboardingCommand } from '../onboarding/operations/replay-onboarding.handler';
+import { requireJsonBody } from '../platform/http/json-body';
 import { ApiErrors, schemaRef } from '../platform/http/openapi-schemas';
 import { consoleFilterSchema, parseOrBadRequest } from './console-filter';
 import { ConsoleReadRepository } from './console-read.repository';
@@ -70,28 +71,7 @@ export class BulkReplayController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const hasBody =
-      req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
-    if (!hasBody)
-      throw new HttpException(
-        {
-          statusCode: 400,
-          error: 'Bad Request',
-          message:
-            'the request has no body: send { "filter": {...}, "dryRun": true|false } as JSON',
-          issues: [{ path: '(root)', message: 'is required' }],
-        },
-        HttpStatus.BAD_REQUEST,
-      );
-    if (!req.is(['application/json', 'application/*+json']))
-      throw new HttpException(
-        {
-          statusCode: 415,
-          error: 'Unsupported Media Type',
-          message: 'send the bulk replay request as application/json',
-        },
-        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-      );
+    requireJsonBody(req, 'the bulk replay request ({ "filter": {...}, "dryRun": true|false })');
     const request = parseOrBadRequest(bulkReplaySchema, body ?? null, 'bulk replay request');
     const { ids, total } = await this.reads.replayable(request.filter, request.limit);
     if (request.dryRun) {

@@ -38,6 +38,10 @@ export class OnboardingStepEntity {
   @Column({ type: 'boolean' })
   adopted!: boolean;
 
+  /** The Workato resource a customer operation's step acts on (a key to disable, a client). */
+  @Column({ type: 'jsonb', nullable: true })
+  target!: Record<string, unknown> | null;
+
   /** An API key's auth_token, AES-256-GCM encrypted. */
   @Column({ name: 'secret_ciphertext', type: 'text', nullable: true })
   secretCiphertext!: string | null;

@@ -20,6 +20,18 @@ export class OnboardingEntity {
   @Column({ type: 'text' })
   source!: 'kafka' | 'http';
 
+  /** ONBOARDING, or the customer operation this saga runs (domain/customer-operation.ts). */
+  @Column({ name: 'operation_type', type: 'text', default: 'ONBOARDING' })
+  operationType!: string;
+
+  /** The Workato account (Embed admin workspace) the saga runs against. */
+  @Column({ name: 'workato_account', type: 'text', default: 'default' })
+  workatoAccount!: string;
+
+  /** The order sagas were received in: a customer's operations run one at a time, in it. */
+  @Column({ name: 'ingest_seq', type: 'bigint', insert: false, update: false })
+  ingestSeq!: string;
+
   @Column({ type: 'text' })
   status!: OnboardingStatus;
 

@@ -23,6 +23,10 @@ export class OutboxMessageEntity {
   @Column({ name: 'publish_attempts', type: 'integer', default: 0 })
   publishAttempts!: number;
 
+  /** A relay publishing the row holds it until then; another relay takes it over after. */
+  @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
+  claimedUntil!: Date | null;
+
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
 }

@@ -74,7 +74,7 @@ describe('REST API', () => {
       statusCode: 400,
       error: 'Bad Request',
       message: 'the request has no body: send the CustomerOnboarded event as JSON',
-      issues: [],
+      issues: [{ path: '(root)', message: 'is required' }],
     });
 
     const malformed = await rest<OnboardingView>(

@@ -24,6 +24,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { RequireRole } from '../../platform/auth/auth.decorators';
 import { ApiErrors, schemaRef } from '../../platform/http/openapi-schemas';
+import { requireJsonBody } from '../../platform/http/json-body';
 import { IngestOnboardingCommand } from '../intake/ingest-onboarding.handler';
 import { ReplayOnboardingCommand } from './replay-onboarding.handler';
 import { RetrieveCredentialsCommand } from './retrieve-credentials.handler';
@@ -92,16 +93,7 @@ export class OnboardingsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const hasBody =
-      req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
-    if (!hasBody)
-      throw badRequest('the request has no body: send the CustomerOnboarded event as JSON');
-    if (!req.is(['application/json', 'application/*+json']))
-      throw httpError(
-        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-        'Unsupported Media Type',
-        `send the event as application/json (got ${String(req.headers['content-type'] ?? 'no content-type').slice(0, 100)})`,
-      );
+    requireJsonBody(req, 'the CustomerOnboarded event');
     const [result] = await this.commandBus.execute(
       new IngestOnboardingCommand([{ input: body }], 'http'),
     );
