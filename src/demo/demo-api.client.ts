@@ -44,16 +44,33 @@ export class DemoApiClient {
     private readonly onWait: (message: string) => void = () => undefined,
   ) {}
 
-  /** GET /health/ready (public): whether the service is ready, and whether it reads Kafka. */
-  async readiness(): Promise<{ ready: boolean; kafka: boolean; down: string[] }> {
+  /**
+   * GET /health/ready (public): whether the service is ready, whether it reads Kafka, and the
+   * Workato accounts it talks to.
+   */
+  async readiness(): Promise<{
+    ready: boolean;
+    kafka: boolean;
+    accounts: string[];
+    down: string[];
+  }> {
     const res = await this.send('GET', '/health/ready', undefined, false);
     const body = (await res.json().catch(() => ({}))) as {
-      details?: Record<string, { status?: string; configured?: boolean; message?: string }>;
+      details?: Record<
+        string,
+        {
+          status?: string;
+          configured?: boolean;
+          message?: string;
+          accounts?: Record<string, string>;
+        }
+      >;
     };
     const details = body.details ?? {};
     return {
       ready: res.ok,
       kafka: details.kafka?.configured === true,
+      accounts: Object.keys(details.workato?.accounts ?? {}),
       down: Object.entries(details)
         .filter(([, d]) => d.status !== 'up')
         .map(([name, d]) => `${name}${d.message ? `: ${d.message}` : ''}`),

@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   // Checks the token before sending anything, so a wrong one stops the demo at once.
   await api.list({ managedUserId: DEMO_MANAGED_USER_ID, limit: 1 });
 
-  const samples = demoSamples();
+  const samples = demoSamples(undefined, readiness.accounts);
   const viaKafka = readiness.kafka && (await brokerUp(brokers[0]));
   say(
     `Sending ${samples.length} onboardings ${viaKafka ? `to Kafka topic ${topic} (${brokers.join(',')})` : `over HTTP to ${base}`}`,

@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 /**
  * The demo's onboardings: one per auth type, and one that fails for good and is compensated.
  * All are for the sandbox's demo workspace (external id 12345, project 523144, portal
- * "IDEA Lifestyle"), which `npm start` and the compose stack seed.
+ * "IDEA Lifestyle"), which `npm start` and the compose stack seed. Where the service has a
+ * Workato account named `eu` (`npm start` runs its sandbox as `default` and `eu`), one more is
+ * routed there by `workatoAccount`.
  */
 export const DEMO_MANAGED_USER_ID = 'E12345';
 
@@ -16,12 +18,16 @@ export interface DemoSample {
 
 const key = (name: string) => ({ name, active: true, ipAllowList: [], ipDenyList: [] });
 
-export function demoSamples(run: string = randomUUID().slice(0, 6)): DemoSample[] {
+export function demoSamples(
+  run: string = randomUUID().slice(0, 6),
+  accounts: readonly string[] = [],
+): DemoSample[] {
   const sample = (
     label: string,
     apiClient: Record<string, unknown>,
     apiKeys = [key('Production')],
     expected: DemoSample['expected'] = 'COMPLETED',
+    workatoAccount?: string,
   ): DemoSample => ({
     label,
     expected,
@@ -35,6 +41,7 @@ export function demoSamples(run: string = randomUUID().slice(0, 6)): DemoSample[
       collection: { name: `Demo ${run} ${label}` },
       apiClient: { name: `Demo ${run} ${label}`, ...apiClient },
       apiKeys,
+      ...(workatoAccount ? { workatoAccount } : {}),
     },
   });
 
@@ -67,5 +74,8 @@ export function demoSamples(run: string = randomUUID().slice(0, 6)): DemoSample[
       [key('Production')],
       'FAILED',
     ),
+    ...(accounts.includes('eu')
+      ? [sample('token, account eu', { authType: 'token' }, [key('Production')], 'COMPLETED', 'eu')]
+      : []),
   ];
 }

@@ -4,7 +4,7 @@ import { createServer, request, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startSandbox, RunningSandbox } from '../../workato-sandbox/sandbox.server';
+import { RunningSandbox, SandboxControl, startSandbox } from '../../workato-sandbox/sandbox.server';
 import {
   OPERATOR_TOKEN,
   startTestApp,
@@ -37,6 +37,7 @@ interface DemoRun {
 
 let database: TestDatabase;
 let sandbox: RunningSandbox;
+let euSandbox: RunningSandbox;
 let app: TestApp;
 let proxy: Server;
 let proxyUrl: string;
@@ -61,18 +62,23 @@ function startProxy(target: string): Promise<Server> {
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
 }
 
-/** The service without Kafka: the demo then sends over HTTP. */
+/**
+ * The service without Kafka (the demo then sends over HTTP), with two Workato accounts as
+ * `npm start` has them: `default` and `eu`, each a sandbox.
+ */
 async function startService(): Promise<TestApp> {
   return startTestApp({
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: '10',
-    WORKATO_BASE_URL: sandbox.url,
-    WORKATO_API_TOKEN: sandbox.token,
+    WORKATO_ACCOUNTS: JSON.stringify([
+      { name: 'default', baseUrl: sandbox.url, token: sandbox.token },
+      { name: 'eu', baseUrl: euSandbox.url, token: euSandbox.token },
+    ]),
     // Workato's pace (about 10 requests/second): the onboardings take a few polls to finish.
     WORKATO_RATE_LIMIT_RPS: '8',
-    WORKATO_PORTAL_RATE_LIMIT_PER_MINUTE: '100000',
+    WORKATO_RATE_LIMITS: 'portals:100000/min',
     WORKATO_RETRY_BASE_DELAY_MS: '20',
     WORKATO_RETRY_MAX_DELAY_MS: '200',
     WORKATO_MAX_ATTEMPTS: '3',
@@ -134,6 +140,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'workato-onboarding-demo-'));
   database = await createTestDatabase();
   sandbox = await startSandbox({ port: 0 });
+  euSandbox = await startSandbox({ port: 0, token: 'eu-token' });
   app = await startService();
   proxy = await startProxy(app.url);
   proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
@@ -144,6 +151,7 @@ afterAll(async () => {
   await new Promise((r) => (proxy ? proxy.close(r) : r(undefined)));
   await app?.close();
   await sandbox?.close();
+  await euSandbox?.close();
   await database?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
@@ -157,31 +165,37 @@ describe('npm run demo', () => {
     const run = await runDemo({ API_TOKEN: OPERATOR_TOKEN });
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     expectFitsIn80Columns(run);
-    expect(run.stdout).toContain('Sending 6 onboardings over HTTP');
-    expect(run.stdout).toMatch(/All 6 finished as expected/);
+    expect(run.stdout).toContain('Sending 7 onboardings over HTTP');
+    expect(run.stdout).toMatch(/All 7 finished as expected/);
     // The failing sample's cause and its compensation, under its row.
     expect(run.stdout).toMatch(/^ {22}PORTAL_NOT_FOUND: /m);
     expect(run.stdout).toMatch(/^ {22}compensation: api_collection retained$/m);
 
     // Every onboarding reached its final state, as the service itself says.
-    const list = await rest<{ data: { status: string; eventId: string }[] }>(
+    const list = await rest<{ data: { status: string; workatoAccount: string }[] }>(
       app.url,
       'GET',
       '/v1/onboardings?managedUserId=E12345&limit=200',
     );
-    const statuses = list.body.data.map((o) => o.status).sort();
+    const statuses = list.body.data.map((o) => `${o.workatoAccount} ${o.status}`).sort();
     expect(statuses).toEqual([
-      'COMPLETED',
-      'COMPLETED',
-      'COMPLETED',
-      'COMPLETED',
-      'COMPLETED',
-      'FAILED',
+      'default COMPLETED',
+      'default COMPLETED',
+      'default COMPLETED',
+      'default COMPLETED',
+      'default COMPLETED',
+      'default FAILED',
+      'eu COMPLETED',
+    ]);
+    // The eu sample was provisioned in the eu sandbox.
+    const euState = await new SandboxControl(euSandbox.url).managedUser(5454);
+    expect(euState.clients.map((c) => c.name)).toEqual([
+      expect.stringMatching(/ token, account eu$/),
     ]);
 
-    // Health, a token check, six POSTs, then polls: one list call per round, a second apart.
+    // Health, a token check, seven POSTs, then polls: one list call per round, a second apart.
     const posts = requests.filter((r) => r.method === 'POST');
-    expect(posts).toHaveLength(6);
+    expect(posts).toHaveLength(7);
     const lastPost = requests.lastIndexOf(posts[posts.length - 1]);
     const polls = requests.slice(lastPost + 1);
     expect(polls.length).toBeGreaterThanOrEqual(1);
@@ -201,7 +215,7 @@ describe('npm run demo', () => {
     const updates = run.stdout.split('\r\x1b[K').length - 1;
     expect(updates).toBeGreaterThanOrEqual(1);
     expect(run.stdout.split('\n').length).toBeLessThan(25);
-    expect(run.stdout).toMatch(/All 6 finished as expected/);
+    expect(run.stdout).toMatch(/All 7 finished as expected/);
   }, 180_000);
 
   it('stops at once on a wrong token, saying which token to export', async () => {
