@@ -11,6 +11,9 @@ import { KafkaConnection } from './kafka-connection';
 
 /** Messages handed over per chunk (the intake records a chunk per Postgres transaction). */
 const CHUNK = 200;
+/** Bytes one fetch may bring per partition (kafkajs: 1 MiB) and in all (kafkajs: 10 MiB). */
+const FETCH_BYTES_PER_PARTITION = 256 * 1024;
+const FETCH_BYTES = 1024 * 1024;
 
 /**
  * KAFKA_TOPIC_ONBOARDED as the incoming event stream. Offsets are resolved by hand, chunk by
@@ -76,6 +79,10 @@ export class KafkaEventStream extends IncomingEventStream {
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30_000 },
+      // A backlog (a go-live backfill) arrives in fetches of a few hundred events per
+      // partition, not of everything at once: what is in flight, and so the heap, stays small.
+      maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
+      maxBytes: FETCH_BYTES,
     });
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
       this.metrics.setConsumerLag(payload.topic, payload.partition, Number(payload.offsetLag)),
