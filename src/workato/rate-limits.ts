@@ -70,14 +70,14 @@ export function spacingMs(limits: RateLimits, bucket: RateLimitBucket): number {
 }
 
 /**
- * How late after its slot a request may still be sent: half of the margin not kept for arrival
- * jitter (5 ms at the default), the other half left for what the limiter cannot see (the way
- * from the check to the socket, the clock estimate's error). At least 2 ms, the timer's own
- * granularity, when the margin is set smaller. A request that wakes later than that (a busy
- * event loop) gives its slot up and takes another.
+ * How late after its slot a request may still be sent: most of the margin not kept for arrival
+ * jitter (8 of the 10 ms at the default), the rest left for what the limiter cannot see (the
+ * way from the check to the socket). What the clock estimate does not know counts as lateness.
+ * At least 2 ms, the timer's own granularity, when the margin is set smaller. A request that
+ * wakes later than that (a busy event loop) gives its slot up and takes another.
  */
 export function sendToleranceMs(limits: RateLimits): number {
-  return Math.max(2, (limits.safetyMarginMs - 2 * ARRIVAL_JITTER_MS) / 2);
+  return Math.max(2, (limits.safetyMarginMs - 2 * ARRIVAL_JITTER_MS) * 0.8);
 }
 
 /** `WORKATO_RATE_LIMITS` ("portals:60/min,clients:2000/min"): families left out keep the published limit. */

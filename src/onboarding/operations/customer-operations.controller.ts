@@ -39,11 +39,24 @@ import { presentOnboarding } from './onboarding.presenter';
 import { ReplayOnboardingCommand } from './replay-onboarding.handler';
 import { RetrieveCredentialsCommand } from './retrieve-credentials.handler';
 import { DriftObserver } from '../saga/drift.observer';
-import { badRequest, listPage, httpError, notFound, parseQuery } from './rest';
+import {
+  ApiSagaListQueries,
+  badRequest,
+  httpError,
+  listPage,
+  notFound,
+  parseQuery,
+  replayAnswer,
+} from './rest';
 
 /** The answers of a request for a customer operation (every POST of CustomersController). */
 function OperationRequested(): MethodDecorator {
   return applyDecorators(
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: "becomes the event's eventId",
+    }),
     ApiResponse({
       status: 202,
       description: 'Accepted: `{ "operationId" }`',
@@ -112,11 +125,6 @@ export class CustomersController {
     summary:
       'Rotate API keys: overlap (a new key beside the old one, the old one removed after graceSeconds) or immediate (refresh_secret)',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: "becomes the event's eventId",
-  })
   @ApiBody({
     schema: {
       type: 'object',
@@ -143,11 +151,6 @@ export class CustomersController {
     summary:
       'Offboard: disable (reversible) or delete the API keys and clients the service created; collections are retained, adopted resources untouched',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: "becomes the event's eventId",
-  })
   @ApiBody({ schema: { type: 'object', example: { mode: 'disable' } } })
   @OperationRequested()
   offboard(
@@ -161,11 +164,6 @@ export class CustomersController {
 
   @Post(':managedUserId/reactivation')
   @ApiOperation({ summary: 'Enable again the API keys an offboarding in disable mode disabled' })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: "becomes the event's eventId",
-  })
   @OperationRequested()
   reactivate(
     @Param('managedUserId') managedUserId: string,
@@ -180,11 +178,6 @@ export class CustomersController {
   @ApiOperation({
     summary:
       'Repair the drift of what the service owns (recreate deleted keys, their tokens handed out once; re-enable keys disabled behind its back; restore API collections) and report what it leaves alone',
-  })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: "becomes the event's eventId",
   })
   @OperationRequested()
   reconcile(
@@ -332,11 +325,7 @@ export class OperationsController {
   @ApiOperation({ summary: 'List customer operations, newest first, with cursor pagination' })
   @ApiQuery({ name: 'type', required: false, enum: CUSTOMER_OPERATIONS })
   @ApiQuery({ name: 'status', required: false, enum: ONBOARDING_STATUSES })
-  @ApiQuery({ name: 'managedUserId', required: false })
-  @ApiQuery({ name: 'eventId', required: false })
-  @ApiQuery({ name: 'workatoAccount', required: false })
-  @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiSagaListQueries()
   @ApiResponse({
     status: 200,
     description: 'A page of customer operations',
@@ -344,15 +333,10 @@ export class OperationsController {
   })
   @ApiErrors(400, 401, 429)
   async list(@Query() query: Record<string, unknown>) {
-    const q = parseQuery(listQuery, query);
+    const { type, ...filters } = parseQuery(listQuery, query);
     return listPage(this.store, {
-      operationTypes: q.type ? [q.type] : CUSTOMER_OPERATIONS,
-      status: q.status,
-      managedUserId: q.managedUserId,
-      eventId: q.eventId,
-      workatoAccount: q.workatoAccount,
-      limit: q.limit,
-      cursor: q.cursor,
+      ...filters,
+      operationTypes: type ? [type] : CUSTOMER_OPERATIONS,
     });
   }
 
@@ -388,11 +372,11 @@ export class OperationsController {
   )
   async replay(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request) {
     await this.operation(id);
-    const result = await this.commandBus.execute(new ReplayOnboardingCommand(id, actorOf(req)));
-    if (result.outcome === 'not_found') throw notFound('operation', id);
-    if (result.outcome === 'not_replayable')
-      throw httpError(HttpStatus.CONFLICT, 'Conflict', result.reason);
-    return presentOnboarding(result.onboarding);
+    return replayAnswer(
+      await this.commandBus.execute(new ReplayOnboardingCommand(id, actorOf(req))),
+      'operation',
+      id,
+    );
   }
 
   @Get(':id/credentials')

@@ -33,7 +33,15 @@ import { ONBOARDING_STATUSES } from '../domain/lifecycle';
 import { presentOnboarding } from './onboarding.presenter';
 import { actorOf } from './actor';
 import { SAMPLE_EVENT } from './sample-event';
-import { badRequest, listPage, httpError, notFound, parseQuery } from './rest';
+import {
+  ApiSagaListQueries,
+  badRequest,
+  httpError,
+  listPage,
+  notFound,
+  parseQuery,
+  replayAnswer,
+} from './rest';
 
 const listQuery = z.strictObject({
   status: z
@@ -111,11 +119,7 @@ export class OnboardingsController {
   @Get()
   @ApiOperation({ summary: 'List onboardings, newest first, with cursor pagination' })
   @ApiQuery({ name: 'status', required: false, enum: ONBOARDING_STATUSES })
-  @ApiQuery({ name: 'managedUserId', required: false })
-  @ApiQuery({ name: 'eventId', required: false })
-  @ApiQuery({ name: 'workatoAccount', required: false })
-  @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiSagaListQueries()
   @ApiResponse({
     status: 200,
     description: 'A page of onboardings',
@@ -124,15 +128,7 @@ export class OnboardingsController {
   @ApiErrors(400, 401, 429)
   async list(@Query() query: Record<string, unknown>) {
     const q = parseQuery(listQuery, query);
-    return listPage(this.store, {
-      operationTypes: ['ONBOARDING'],
-      status: q.status,
-      managedUserId: q.managedUserId,
-      eventId: q.eventId,
-      workatoAccount: q.workatoAccount,
-      limit: q.limit,
-      cursor: q.cursor,
-    });
+    return listPage(this.store, { ...q, operationTypes: ['ONBOARDING'] });
   }
 
   @Get(':id')
@@ -168,11 +164,11 @@ export class OnboardingsController {
     429,
   )
   async replay(@Param('id', new ParseUUIDPipe()) id: string, @Req() req: Request) {
-    const result = await this.commandBus.execute(new ReplayOnboardingCommand(id, actorOf(req)));
-    if (result.outcome === 'not_found') throw notFound('onboarding', id);
-    if (result.outcome === 'not_replayable')
-      throw httpError(HttpStatus.CONFLICT, 'Conflict', result.reason);
-    return presentOnboarding(result.onboarding);
+    return replayAnswer(
+      await this.commandBus.execute(new ReplayOnboardingCommand(id, actorOf(req))),
+      'onboarding',
+      id,
+    );
   }
 
   @Get(':id/credentials')

@@ -1,7 +1,9 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { applyDecorators, HttpException, HttpStatus } from '@nestjs/common';
+import { ApiQuery } from '@nestjs/swagger';
 import type { z } from 'zod';
 import type { OnboardingListQuery, OnboardingStore } from '../ports/onboarding.store';
 import { presentOnboarding } from './onboarding.presenter';
+import type { ReplayResult } from './replay-onboarding.handler';
 
 /** Every error of this API has the same JSON shape: statusCode, error, message (and issues). */
 export function httpError(status: HttpStatus, error: string, message: string): HttpException {
@@ -76,4 +78,23 @@ export async function listPage(
     data: page.map((s) => presentOnboarding(s)),
     nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
   };
+}
+
+/** The query parameters every paged list of sagas takes (besides its own status and type). */
+export function ApiSagaListQueries(): MethodDecorator {
+  return applyDecorators(
+    ApiQuery({ name: 'managedUserId', required: false }),
+    ApiQuery({ name: 'eventId', required: false }),
+    ApiQuery({ name: 'workatoAccount', required: false }),
+    ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' }),
+    ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' }),
+  );
+}
+
+/** A replay's answer over HTTP: the saga as it is now, 404, or 409 saying why not. */
+export function replayAnswer(result: ReplayResult, what: 'onboarding' | 'operation', id: string) {
+  if (result.outcome === 'not_found') throw notFound(what, id);
+  if (result.outcome === 'not_replayable')
+    throw httpError(HttpStatus.CONFLICT, 'Conflict', result.reason);
+  return presentOnboarding(result.onboarding);
 }

@@ -4,7 +4,7 @@ import { OnboardingTracing } from '../../platform/observability/onboarding.traci
 import type { CompensationLeftover, NextMove } from '../domain/lifecycle';
 import { compensationOrder, undoPlan } from '../domain/steps';
 import { OnboardingCompletion } from './complete';
-import { accountRefusedError, isAccountRefusal, toRecordedError } from './failures';
+import { isAccountRefusal, toRecordedError, waitForRefusedAccount } from './failures';
 import { WorkatoAccounts } from '../ports/workato-workspace.port';
 import { AppConfig } from '../../platform/config/app-config';
 import type { OnboardingRun } from './onboarding-run';
@@ -94,18 +94,7 @@ export class OnboardingCompensation {
   }
 
   /** The account refused its token: the compensation waits, the run not counted. */
-  private async waitForAccount(run: OnboardingRun, stepName: string): Promise<NextMove> {
-    const account = run.onboarding.workatoAccount;
-    const error = accountRefusedError(account, stepName);
-    this.accounts.refused(account, error.message);
-    run.updateStep(stepName, { lastError: error });
-    const next = run.on({
-      type: 'ACCOUNT_REFUSED',
-      at: new Date(),
-      error,
-      retryInMs: this.recheckMs,
-    });
-    await run.commit({ releaseLease: true });
-    return next;
+  private waitForAccount(run: OnboardingRun, stepName: string): Promise<NextMove> {
+    return waitForRefusedAccount(run, this.accounts, { stepName, recheckMs: this.recheckMs });
   }
 }

@@ -1,5 +1,7 @@
 import { OnboardingError, RecordedError } from '../domain/errors';
-import { WorkspaceCallError } from '../ports/workato-workspace.port';
+import type { NextMove } from '../domain/lifecycle';
+import { WorkatoAccounts, WorkspaceCallError } from '../ports/workato-workspace.port';
+import type { OnboardingRun, StepUpdate } from './onboarding-run';
 
 /** True for a failure that retrying cannot fix. */
 export function isTerminalFailure(error: unknown): boolean {
@@ -42,4 +44,28 @@ export function accountRefusedError(account: string, step?: string): RecordedErr
     step,
     at: new Date().toISOString(),
   };
+}
+
+/**
+ * The account refused its token while a step (or its undo) ran: the account is marked refused,
+ * the step records why (with `update`: its attempt handed back), and the saga waits a recheck
+ * interval without its lease.
+ */
+export async function waitForRefusedAccount(
+  run: OnboardingRun,
+  accounts: WorkatoAccounts,
+  options: { stepName: string; recheckMs: number; update?: StepUpdate },
+): Promise<NextMove> {
+  const account = run.onboarding.workatoAccount;
+  const error = accountRefusedError(account, options.stepName);
+  accounts.refused(account, error.message);
+  run.updateStep(options.stepName, { ...options.update, lastError: error });
+  const next = run.on({
+    type: 'ACCOUNT_REFUSED',
+    at: new Date(),
+    error,
+    retryInMs: options.recheckMs,
+  });
+  await run.commit({ releaseLease: true });
+  return next;
 }

@@ -18,7 +18,7 @@ import { DriftObserver } from './drift.observer';
 import { OnboardingCompensation } from './compensate';
 import { OnboardingCompletion } from './complete';
 import { provisionOnce } from './exactly-once';
-import { accountRefusedError, isAccountRefusal, toRecordedError } from './failures';
+import { isAccountRefusal, toRecordedError, waitForRefusedAccount } from './failures';
 import { InstanceIdentity } from './instance-identity';
 import { lifecyclePolicy } from './lifecycle-policy';
 import { RunOnboardingCommand } from './onboarding.messages';
@@ -225,22 +225,11 @@ export class OnboardingStepRunner implements ICommandHandler<RunOnboardingComman
   }
 
   /** The account refused its token: the onboarding waits, its attempt not counted. */
-  private async waitForAccount(run: OnboardingRun, step: StepState): Promise<NextMove> {
-    const account = run.onboarding.workatoAccount;
-    const error = accountRefusedError(account, step.name);
-    this.accounts.refused(account, error.message);
-    run.updateStep(step.name, {
-      status: 'PENDING',
-      lastError: error,
-      attempts: Math.max(0, step.attempts - 1),
+  private waitForAccount(run: OnboardingRun, step: StepState): Promise<NextMove> {
+    return waitForRefusedAccount(run, this.accounts, {
+      stepName: step.name,
+      recheckMs: this.recheckMs,
+      update: { status: 'PENDING', attempts: Math.max(0, step.attempts - 1) },
     });
-    const next = run.on({
-      type: 'ACCOUNT_REFUSED',
-      at: new Date(),
-      error,
-      retryInMs: this.recheckMs,
-    });
-    await run.commit({ releaseLease: true });
-    return next;
   }
 }

@@ -5,6 +5,7 @@ import { apiKeyNameOf, STEP_NAMES, StepState } from '../../domain/steps';
 import { WorkatoAccounts, WorkatoWorkspace } from '../../ports/workato-workspace.port';
 import type { OnboardingRun } from '../onboarding-run';
 import type { Created, Found, ProvisionStep } from '../saga-step';
+import { refreshedToken } from './refreshed-token';
 
 /**
  * One API key of the client, one step per key of the event. Workato shows a key's token once,
@@ -63,17 +64,12 @@ export class ApiKeyStep implements ProvisionStep {
    */
   async recoverSecret(run: OnboardingRun, step: StepState, found: Found): Promise<string | null> {
     if (!['token', 'oauth2'].includes(run.onboardingRequest.apiClient.authType)) return null;
-    const refreshed = await this.workspaceOf(run).refreshApiKeySecret(
-      run.onboarding.managedUserId,
-      clientIdOf(run),
-      found.id,
-    );
-    if (!refreshed.authToken)
-      throw new OnboardingError(
-        'API_KEY_TOKEN_MISSING',
-        `refreshing API key "${apiKeyNameOf(step.name)}" returned no token`,
-      );
-    return refreshed.authToken;
+    return refreshedToken(this.workspaceOf(run), {
+      managedUserId: run.onboarding.managedUserId,
+      clientId: clientIdOf(run),
+      keyId: found.id,
+      keyName: apiKeyNameOf(step.name),
+    });
   }
 
   async undo(run: OnboardingRun, step: StepState): Promise<void> {

@@ -4,6 +4,7 @@ import type { StepState } from '../../domain/steps';
 import { WorkatoAccounts, WorkatoWorkspace } from '../../ports/workato-workspace.port';
 import type { OnboardingRun } from '../onboarding-run';
 import type { ActionOutcome, ActionStep } from '../saga-step';
+import { refreshedToken } from './refreshed-token';
 import { targetOf } from './rotated-api-key.step';
 
 /**
@@ -11,6 +12,7 @@ import { targetOf } from './rotated-api-key.step';
  * which run when). Each acts only on a resource the service created, named in the step's
  * target; each leaves the same state when run again.
  */
+@Injectable()
 abstract class KeyAction implements ActionStep {
   abstract readonly kind: ActionStep['kind'];
 
@@ -20,6 +22,17 @@ abstract class KeyAction implements ActionStep {
 
   protected workspaceOf(run: OnboardingRun): WorkatoWorkspace {
     return this.accounts.workspace(run.onboarding.workatoAccount);
+  }
+
+  /** Workato's answer: false when the key no longer exists. */
+  protected setActive(run: OnboardingRun, step: StepState, active: boolean): Promise<boolean> {
+    const { clientId, keyId } = this.keyOf(step);
+    return this.workspaceOf(run).setApiKeyActive(
+      run.onboarding.managedUserId,
+      clientId,
+      keyId,
+      active,
+    );
   }
 
   protected keyOf(step: StepState): { clientId: string; keyId: string; keyName: string } {
@@ -35,18 +48,8 @@ abstract class KeyAction implements ActionStep {
 export class DisableApiKeyStep extends KeyAction {
   readonly kind = 'API_KEY_DISABLE' as const;
 
-  constructor(accounts: WorkatoAccounts) {
-    super(accounts);
-  }
-
   async perform(run: OnboardingRun, step: StepState): Promise<ActionOutcome> {
-    const { clientId, keyId } = this.keyOf(step);
-    await this.workspaceOf(run).setApiKeyActive(
-      run.onboarding.managedUserId,
-      clientId,
-      keyId,
-      false,
-    );
+    await this.setActive(run, step, false);
     return {};
   }
 }
@@ -56,19 +59,9 @@ export class DisableApiKeyStep extends KeyAction {
 export class EnableApiKeyStep extends KeyAction {
   readonly kind = 'API_KEY_ENABLE' as const;
 
-  constructor(accounts: WorkatoAccounts) {
-    super(accounts);
-  }
-
   async perform(run: OnboardingRun, step: StepState): Promise<ActionOutcome> {
     const { clientId, keyId, keyName } = this.keyOf(step);
-    const found = await this.workspaceOf(run).setApiKeyActive(
-      run.onboarding.managedUserId,
-      clientId,
-      keyId,
-      true,
-    );
-    if (!found)
+    if (!(await this.setActive(run, step, true)))
       throw new OnboardingError(
         'API_KEY_MISSING',
         `API key "${keyName}" (id ${keyId}) of API client ${clientId} no longer exists in Workato: it was deleted outside this service; POST /v1/customers/${run.onboarding.managedUserId}/reconcile recreates it`,
@@ -81,10 +74,6 @@ export class EnableApiKeyStep extends KeyAction {
 @Injectable()
 export class DeleteApiKeyStep extends KeyAction {
   readonly kind = 'API_KEY_DELETE' as const;
-
-  constructor(accounts: WorkatoAccounts) {
-    super(accounts);
-  }
 
   async perform(run: OnboardingRun, step: StepState): Promise<ActionOutcome> {
     const { clientId, keyId } = this.keyOf(step);
@@ -102,23 +91,12 @@ export class DeleteApiKeyStep extends KeyAction {
 export class RefreshApiKeyStep extends KeyAction {
   readonly kind = 'API_KEY_REFRESH' as const;
 
-  constructor(accounts: WorkatoAccounts) {
-    super(accounts);
-  }
-
   async perform(run: OnboardingRun, step: StepState): Promise<ActionOutcome> {
-    const { clientId, keyId, keyName } = this.keyOf(step);
-    const refreshed = await this.workspaceOf(run).refreshApiKeySecret(
-      run.onboarding.managedUserId,
-      clientId,
-      keyId,
-    );
-    if (!refreshed.authToken)
-      throw new OnboardingError(
-        'API_KEY_TOKEN_MISSING',
-        `refreshing API key "${keyName}" returned no token`,
-      );
-    return { secret: refreshed.authToken };
+    const secret = await refreshedToken(this.workspaceOf(run), {
+      managedUserId: run.onboarding.managedUserId,
+      ...this.keyOf(step),
+    });
+    return { secret };
   }
 }
 
@@ -126,10 +104,6 @@ export class RefreshApiKeyStep extends KeyAction {
 @Injectable()
 export class DeleteApiClientStep extends KeyAction {
   readonly kind = 'API_CLIENT_DELETE' as const;
-
-  constructor(accounts: WorkatoAccounts) {
-    super(accounts);
-  }
 
   async perform(run: OnboardingRun, step: StepState): Promise<ActionOutcome> {
     await this.workspaceOf(run).deleteApiClient(

@@ -4,6 +4,7 @@ import type { StepState, StepTarget } from '../../domain/steps';
 import { WorkatoAccounts, WorkatoWorkspace } from '../../ports/workato-workspace.port';
 import type { OnboardingRun } from '../onboarding-run';
 import type { Created, ExactlyOnceStep, Found } from '../saga-step';
+import { refreshedToken } from './refreshed-token';
 
 /**
  * An overlap rotation's new API key, beside the old one, with the old one's settings. Its name
@@ -61,17 +62,12 @@ export class RotatedApiKeyStep implements ExactlyOnceStep {
   }
 
   async recoverSecret(run: OnboardingRun, step: StepState, found: Found): Promise<string> {
-    const refreshed = await this.workspaceOf(run).refreshApiKeySecret(
-      run.onboarding.managedUserId,
-      targetOf(step).clientId,
-      found.id,
-    );
-    if (!refreshed.authToken)
-      throw new OnboardingError(
-        'API_KEY_TOKEN_MISSING',
-        `refreshing API key "${newKeyNameOf(step)}" returned no token`,
-      );
-    return refreshed.authToken;
+    return refreshedToken(this.workspaceOf(run), {
+      managedUserId: run.onboarding.managedUserId,
+      clientId: targetOf(step).clientId,
+      keyId: found.id,
+      keyName: newKeyNameOf(step),
+    });
   }
 
   async undo(run: OnboardingRun, step: StepState): Promise<void | 'retained'> {
