@@ -32,7 +32,7 @@ import { OnboardingStore } from '../ports/onboarding.store';
 import { ONBOARDING_STATUSES } from '../domain/lifecycle';
 import { presentOnboarding } from './onboarding.presenter';
 import { actorOf } from './actor';
-import { SAMPLE_EVENT } from './sample-event';
+import { CUSTOMER_ONBOARDED_EXAMPLES } from '../../contract/contract.examples';
 import {
   ApiSagaListQueries,
   badRequest,
@@ -74,7 +74,8 @@ export class OnboardingsController {
     // The event itself, or the same in a CloudEvents envelope (structured mode), as on Kafka.
     schema: {
       oneOf: [schemaRef('CustomerOnboarded'), schemaRef('CustomerOnboardedCloudEvent')],
-      example: SAMPLE_EVENT,
+      // The contract's first example, which the contract tests validate against the schema.
+      example: CUSTOMER_ONBOARDED_EXAMPLES[0].payload,
     },
   })
   @ApiResponse({
