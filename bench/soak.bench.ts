@@ -1,10 +1,11 @@
 import type { FaultSpec } from '../workato-sandbox/sandbox-control.client';
-import { SandboxControl, startSandbox } from '../workato-sandbox/sandbox.server';
+import { SandboxControl } from '../workato-sandbox/sandbox.server';
 import { BenchEnvironment, statusCounts } from './bench-environment';
 import { BenchWorkspace, customerOnboarded, produceEvents, runTag, seedWorkspaces } from './events';
 import { describeLogged, Log, MiB, now, sleep } from './measure';
 import { Figure, figure, formatNumber } from './report';
 import { BenchScale } from './scale';
+import { startSandboxProcess } from './sandbox-process';
 import { ServiceProcess } from './service-process';
 import { ARRIVAL_JITTER_MS } from '../src/workato/rate-limits';
 import {
@@ -383,11 +384,7 @@ async function runSoak(env: BenchEnvironment, plan: SoakPlan, log: Log): Promise
   const windowMs = plan.windowMs;
   const db = await env.createDatabase(`soak_${plan.id}`, 2);
   const topics = await env.createTopics(`soak-${plan.id}`, PARTITIONS);
-  const sandbox = await startSandbox({
-    port: 0,
-    limits: 'workato',
-    arrivalJitterMs: ARRIVAL_JITTER_MS,
-  });
+  const sandbox = await startSandboxProcess({ arrivalJitterMs: ARRIVAL_JITTER_MS });
   const control = new SandboxControl(sandbox.url);
   const services: ServiceProcess[] = [];
   try {
