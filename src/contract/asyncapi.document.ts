@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   API_KEYS_ROTATED_EXAMPLES,
+  API_KEYS_ROTATION_READY_EXAMPLES,
   API_KEYS_ROTATION_FAILED_EXAMPLES,
   API_KEYS_ROTATION_REQUESTED_EXAMPLES,
   CLOUD_EVENT_EXAMPLES,
@@ -130,6 +131,14 @@ const RESULTS: {
     summary:
       'The onboarding failed for good; what it created was undone, or what is left is listed.',
     examples: ONBOARDING_FAILED_EXAMPLES,
+  },
+  {
+    key: 'apiKeysRotationReady',
+    id: 'ApiKeysRotationReady',
+    title: 'ApiKeysRotationReady',
+    summary:
+      "An overlap rotation's new keys exist: fetch their tokens (once) over REST while the old keys still work.",
+    examples: API_KEYS_ROTATION_READY_EXAMPLES,
   },
   {
     key: 'apiKeysRotated',
@@ -311,7 +320,8 @@ function build(): Record<string, unknown> {
           'OnboardingFailed) or of a customer operation (ApiKeysRotated or ' +
           'ApiKeysRotationFailed, CustomerOffboardingCompleted or CustomerOffboardingFailed, ' +
           'CustomerReactivated or CustomerReactivationFailed, CustomerReconciled or ' +
-          'CustomerReconciliationFailed), told apart by `type`. ' +
+          'CustomerReconciliationFailed), told apart by `type`; an overlap rotation also ' +
+          'announces its new keys as its grace period starts (ApiKeysRotationReady). ' +
           `${configurable(TOPICS.results)} Published from a transactional outbox; the ` +
           '`outbox-id` header names the row, so a consumer can drop a repeat.',
         messages: Object.fromEntries(

@@ -4,6 +4,7 @@ import type { deadLetterHeadersSchema } from './dead-letter.schema';
 import type { onboardingCompletedSchema, onboardingFailedSchema } from './onboarding-result.schema';
 import type {
   apiKeysRotatedSchema,
+  apiKeysRotationReadySchema,
   apiKeysRotationFailedSchema,
   customerOffboardingCompletedSchema,
   customerOffboardingFailedSchema,
@@ -376,6 +377,37 @@ export const API_KEYS_ROTATED_EXAMPLES: Example<z.input<typeof apiKeysRotatedSch
       steps: [{ ...onProduction('refresh'), kind: 'API_KEY_REFRESH', status: 'SUCCEEDED' }],
       error: null,
       occurredAt: '2026-12-01T09:30:01.204Z',
+    },
+  },
+];
+
+export const API_KEYS_ROTATION_READY_EXAMPLES: Example<
+  z.input<typeof apiKeysRotationReadySchema>
+>[] = [
+  {
+    name: 'overlap',
+    summary:
+      'The overlap example as its grace period starts: the new key exists, its token can be fetched, the old key works for another day',
+    payload: {
+      type: 'ApiKeysRotationReady',
+      ...operation('c2a7e0d4-1f3b-4a5c-8e9d-7b6a5c4d3e2f', '9c1d4f2a-6b8e-4c3d-9a57-1e0f2b3c4d5e'),
+      operationType: 'KEY_ROTATION',
+      status: 'IN_PROGRESS',
+      steps: [
+        {
+          ...onProduction('rotate'),
+          kind: 'ROTATED_API_KEY',
+          status: 'SUCCEEDED',
+          workatoId: '5530',
+          newApiKey: ROTATED_PRODUCTION,
+        },
+        { name: 'grace_period', kind: 'GRACE_PERIOD', status: 'PENDING', workatoId: null },
+        { ...onProduction('disable'), kind: 'API_KEY_DISABLE', status: 'PENDING' },
+        { ...onProduction('delete'), kind: 'API_KEY_DELETE', status: 'PENDING' },
+      ],
+      graceEndsAt: '2026-12-02T09:00:02.871Z',
+      error: null,
+      occurredAt: '2026-12-01T09:00:02.871Z',
     },
   },
 ];

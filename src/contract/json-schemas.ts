@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MAX_EVENT_BYTES } from '../onboarding/intake/customer-onboarded.schema';
 import {
   API_KEYS_ROTATED_EXAMPLES,
+  API_KEYS_ROTATION_READY_EXAMPLES,
   API_KEYS_ROTATION_FAILED_EXAMPLES,
   API_KEYS_ROTATION_REQUESTED_EXAMPLES,
   CLOUD_EVENT_EXAMPLES,
@@ -46,6 +47,7 @@ import {
 } from './onboarding-result.schema';
 import {
   apiKeysRotatedSchema,
+  apiKeysRotationReadySchema,
   apiKeysRotationFailedSchema,
   customerOffboardingCompletedSchema,
   customerOffboardingFailedSchema,
@@ -263,6 +265,19 @@ export const CONTRACT_SCHEMAS: {
     file: true,
   },
   {
+    id: 'ApiKeysRotationReady',
+    schema: apiKeysRotationReadySchema,
+    title: 'ApiKeysRotationReady',
+    description:
+      "An overlap rotation's new keys exist: GET /v1/operations/:id/credentials hands their " +
+      'tokens out once, while the old keys keep working until `graceEndsAt`. Sent as the grace ' +
+      'period starts (again if the service restarts at that moment: keep the first per ' +
+      'operationId); ApiKeysRotated or ApiKeysRotationFailed follows. ' +
+      OPERATION_RESULT,
+    examples: API_KEYS_ROTATION_READY_EXAMPLES.map((e) => e.payload),
+    file: true,
+  },
+  {
     id: 'ApiKeysRotated',
     schema: apiKeysRotatedSchema,
     title: 'ApiKeysRotated',
@@ -362,7 +377,7 @@ export const CONTRACT_SCHEMAS: {
     title: 'Results message',
     description:
       "Any message on KAFKA_TOPIC_RESULTS, by `type`: an onboarding's (OnboardingCompleted, " +
-      "OnboardingFailed) or a customer operation's (ApiKeysRotated, ApiKeysRotationFailed, " +
+      "OnboardingFailed) or a customer operation's (ApiKeysRotationReady, ApiKeysRotated, ApiKeysRotationFailed, " +
       'CustomerOffboardingCompleted, CustomerOffboardingFailed, CustomerReactivated, ' +
       'CustomerReactivationFailed, CustomerReconciled, CustomerReconciliationFailed). A consumer should skip a `type` it does not know.',
     file: true,

@@ -168,6 +168,28 @@ export const apiKeysRotatedSchema = z.strictObject({
   ...completed(stepsOf.KEY_ROTATION),
 });
 
+/**
+ * An overlap rotation's new keys exist: their tokens can be fetched, once, from GET
+ * /v1/operations/:id/credentials and handed to the customer while the old keys still work.
+ * Sent when the grace period starts (once more if the service restarts during that moment:
+ * keep the first per operationId); ApiKeysRotated or ApiKeysRotationFailed follows.
+ */
+export const apiKeysRotationReadySchema = z.strictObject({
+  type: z.literal('ApiKeysRotationReady'),
+  ...operationResult('KEY_ROTATION'),
+  status: described(
+    z.literal('IN_PROGRESS'),
+    'The rotation goes on: the old keys are disabled and deleted once the grace period ends.',
+  ),
+  steps: stepsField(stepsOf.KEY_ROTATION),
+  graceEndsAt: described(
+    z.iso.datetime(),
+    'When the grace period ends and the old keys stop working (UTC).',
+  ),
+  error: z.null(),
+  occurredAt: occurredAtSchema,
+});
+
 export const apiKeysRotationFailedSchema = z.strictObject({
   type: z.literal('ApiKeysRotationFailed'),
   ...operationResult('KEY_ROTATION'),
@@ -212,6 +234,7 @@ export const customerReconciliationFailedSchema = z.strictObject({
 });
 
 export const operationResultSchema = z.discriminatedUnion('type', [
+  apiKeysRotationReadySchema,
   apiKeysRotatedSchema,
   apiKeysRotationFailedSchema,
   customerOffboardingCompletedSchema,

@@ -43,7 +43,7 @@ interface SandboxKey {
  *   - afterwards each client holds exactly one new key per old key, active, and no old key;
  *   - each new key's token is the one the service hands out (once);
  *   - no old key was disabled before its grace period had passed;
- *   - one ApiKeysRotated message per rotation in the outbox.
+ *   - one ApiKeysRotated message per rotation in the outbox, after its ApiKeysRotationReady.
  */
 describe('chaos: SIGKILL during overlap key rotations', () => {
   let env: TestEnvironment;
@@ -218,6 +218,22 @@ describe('chaos: SIGKILL during overlap key rotations', () => {
     );
     if (results[0].n !== rotations.length)
       violations.push(`${results[0].n} ApiKeysRotated messages for ${rotations.length} rotations`);
+    // The new keys were announced before the outcome: at least once (again after a kill
+    // between the wait's commit and its relay is fine), never after it.
+    const announced: { operation: string; ready: string | null; rotated: string | null }[] =
+      await env.database.dataSource.query(
+        `SELECT payload->>'operationId' AS operation,
+           min(id) FILTER (WHERE payload->>'type' = 'ApiKeysRotationReady') AS ready,
+           min(id) FILTER (WHERE payload->>'type' = 'ApiKeysRotated') AS rotated
+         FROM outbox_message
+         WHERE payload->>'type' IN ('ApiKeysRotationReady', 'ApiKeysRotated')
+         GROUP BY 1`,
+      );
+    if (announced.length !== rotations.length)
+      violations.push(`${announced.length} rotations in the results of ${rotations.length}`);
+    for (const a of announced)
+      if (a.ready === null || a.rotated === null || Number(a.ready) > Number(a.rotated))
+        violations.push(`${a.operation}: no ApiKeysRotationReady before its ApiKeysRotated`);
 
     recordOutcome(SCENARIO, {
       durationMs: Date.now() - started,

@@ -92,6 +92,7 @@ describe('the AsyncAPI document', () => {
     const resultTypes = OPERATION_TYPES.flatMap((t) => [
       RESULT_TYPES[t].completed,
       RESULT_TYPES[t].failed,
+      ...(RESULT_TYPES[t].ready ? [RESULT_TYPES[t].ready] : []),
     ]).sort();
     const results = channel('onboarding.results').messages().all();
     expect(results.map((m) => m.payload()?.properties()?.type?.const()).sort()).toEqual(

@@ -10,6 +10,7 @@ import {
 import { contractFiles, staleFiles, SCHEMAS_DIR } from '../../src/contract/contract.files';
 import {
   API_KEYS_ROTATED_EXAMPLES,
+  API_KEYS_ROTATION_READY_EXAMPLES,
   API_KEYS_ROTATION_FAILED_EXAMPLES,
   API_KEYS_ROTATION_REQUESTED_EXAMPLES,
   CLOUD_EVENT_EXAMPLES,
@@ -116,6 +117,7 @@ describe("the contract's examples", () => {
   });
 
   it.each([
+    ...API_KEYS_ROTATION_READY_EXAMPLES,
     ...API_KEYS_ROTATED_EXAMPLES,
     ...API_KEYS_ROTATION_FAILED_EXAMPLES,
     ...CUSTOMER_OFFBOARDING_COMPLETED_EXAMPLES,

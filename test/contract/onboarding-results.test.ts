@@ -14,7 +14,7 @@ import { WorkspaceCallError } from '../../src/onboarding/ports/workato-workspace
 import type { OnboardingSnapshot } from '../../src/onboarding/ports/onboarding.store';
 import { toRecordedError } from '../../src/onboarding/saga/failures';
 import { POLICY, REQUEST, stepState } from '../../src/onboarding/saga/onboarding-run.fixture';
-import { resultMessage } from '../../src/onboarding/saga/onboarding-results';
+import { resultMessage, rotationReadyMessage } from '../../src/onboarding/saga/onboarding-results';
 import { RESULT_SCHEMA_IDS } from '../../src/contract/json-schemas';
 import { onboardingResultSchema } from '../../src/contract/onboarding-result.schema';
 import { resultMessageSchema } from '../../src/contract/operation-result.schema';
@@ -348,6 +348,31 @@ describe("the customer operations' results conform to the contract", () => {
     expect((sent.steps as { newApiKey?: string }[])[0].newApiKey).toMatch(
       /^Production \(rotated [0-9a-f]{8}\)$/,
     );
+  });
+
+  it('ApiKeysRotationReady, as the grace period starts: the new key named, its token not', () => {
+    const steps = planned(rotation()).map((step) =>
+      step.kind === 'ROTATED_API_KEY'
+        ? { ...step, status: 'SUCCEEDED' as const, workatoId: '5530', hasSecret: true }
+        : step,
+    );
+    const graceEndsAt = new Date('2026-12-02T09:01:00.000Z');
+    const sent = expectOperationConforms(
+      rotationReadyMessage(operation(rotation(), steps), graceEndsAt),
+    );
+    expect(sent).toMatchObject({
+      type: 'ApiKeysRotationReady',
+      status: 'IN_PROGRESS',
+      graceEndsAt: '2026-12-02T09:01:00.000Z',
+      error: null,
+    });
+    expect((sent.steps as { kind: string; status: string }[]).map((s) => s.status)).toEqual([
+      'SUCCEEDED',
+      'PENDING',
+      'PENDING',
+      'PENDING',
+    ]);
+    expect(JSON.stringify(sent)).not.toMatch(/token|secret/i);
   });
 
   it('ApiKeysRotated, immediate', () => {

@@ -171,7 +171,20 @@ describe('customer operations', () => {
     const keys = later.body.resources[0].keys;
     expect(keys.find((k: OnboardingView) => k.name === 'Production').state).toBe('DELETED');
     expect(keys.find((k: OnboardingView) => k.name === fresh.name).state).toBe('ACTIVE');
-    expect(await outboxTypes()).toContain('ApiKeysRotated');
+    // The results topic said when the new keys were ready, then the outcome; never a token.
+    const results: { payload: OnboardingView }[] = await env.database.dataSource.query(
+      `SELECT payload FROM outbox_message WHERE payload->>'operationId' = $1 ORDER BY id`,
+      [id],
+    );
+    expect(results.map((r) => r.payload.type)).toEqual(['ApiKeysRotationReady', 'ApiKeysRotated']);
+    const ready = results[0].payload;
+    expect(ready.status).toBe('IN_PROGRESS');
+    expect(ready.steps[0]).toMatchObject({ kind: 'ROTATED_API_KEY', status: 'SUCCEEDED' });
+    expect(ready.steps[0].newApiKey).toBe(fresh.name);
+    const graceMs = Date.parse(ready.graceEndsAt) - Date.parse(ready.occurredAt);
+    expect(graceMs).toBeGreaterThan(1_000);
+    expect(graceMs).toBeLessThanOrEqual(2_000);
+    expect(JSON.stringify(results)).not.toContain(fresh.authToken);
 
     // The same request again (same Idempotency-Key and body) is the same operation.
     expect(

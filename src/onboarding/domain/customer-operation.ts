@@ -85,10 +85,21 @@ export function isOnboardingRequest(request: SagaRequest): request is Onboarding
   return request.eventType === 'CustomerOnboarded';
 }
 
-/** The results message types of each operation: on success, and on failure. */
-export const RESULT_TYPES: Record<OperationType, { completed: string; failed: string }> = {
+/**
+ * The results message types of each operation: on success, on failure, and (`ready`) on the
+ * way, before the outcome.
+ */
+export const RESULT_TYPES: Record<
+  OperationType,
+  { completed: string; failed: string; ready?: string }
+> = {
   ONBOARDING: { completed: 'OnboardingCompleted', failed: 'OnboardingFailed' },
-  KEY_ROTATION: { completed: 'ApiKeysRotated', failed: 'ApiKeysRotationFailed' },
+  KEY_ROTATION: {
+    completed: 'ApiKeysRotated',
+    failed: 'ApiKeysRotationFailed',
+    // An overlap rotation's new keys exist, as its grace period starts.
+    ready: 'ApiKeysRotationReady',
+  },
   OFFBOARDING: {
     completed: 'CustomerOffboardingCompleted',
     failed: 'CustomerOffboardingFailed',

@@ -4,7 +4,7 @@ import { AppConfig } from '../../platform/config/app-config';
 import { OnboardingMetrics } from '../../platform/observability/onboarding.metrics';
 import { isTerminal, LifecycleEvent, NextMove } from '../domain/lifecycle';
 import { OnboardingFinished } from './onboarding.messages';
-import { resultMessage } from './onboarding-results';
+import { resultMessage, rotationReadyMessage } from './onboarding-results';
 import type { OnboardingRun } from './onboarding-run';
 
 /**
@@ -21,6 +21,15 @@ export class OnboardingCompletion {
     private readonly metrics: OnboardingMetrics,
     private readonly eventBus: EventBus,
   ) {}
+
+  /** An overlap rotation's new keys exist (its grace period starts): ApiKeysRotationReady. */
+  announceRotationReady(run: OnboardingRun, graceEndsAt: Date): void {
+    run.addOutbox({
+      topic: this.config.values.KAFKA_TOPIC_RESULTS,
+      key: run.onboarding.managedUserId,
+      payload: rotationReadyMessage(run.onboarding, graceEndsAt),
+    });
+  }
 
   async settle(run: OnboardingRun, event: LifecycleEvent): Promise<NextMove> {
     const next = run.on(event);

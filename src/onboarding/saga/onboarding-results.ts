@@ -29,23 +29,50 @@ export function resultMessage(
       error,
       occurredAt: new Date().toISOString(),
     };
+  return { type, ...operationFields(snapshot), status, steps: stepsOf(snapshot), error, ...now() };
+}
+
+/**
+ * ApiKeysRotationReady: an overlap rotation's new keys exist and their tokens can be fetched
+ * (once, over REST), while the old keys work until `graceEndsAt`. Sent as its grace period
+ * starts, in the same commit as the wait.
+ */
+export function rotationReadyMessage(
+  snapshot: OnboardingSnapshot,
+  graceEndsAt: Date,
+): Record<string, unknown> {
   return {
-    type,
+    type: RESULT_TYPES.KEY_ROTATION.ready,
+    ...operationFields(snapshot),
+    status: 'IN_PROGRESS',
+    steps: stepsOf(snapshot),
+    graceEndsAt: graceEndsAt.toISOString(),
+    error: null,
+    ...now(),
+  };
+}
+
+function operationFields(snapshot: OnboardingSnapshot) {
+  return {
     operationId: snapshot.id,
     operationType: snapshot.operationType,
     eventId: snapshot.eventId,
     attempt: snapshot.attempt,
     customer: { managedUserId: snapshot.managedUserId },
-    status,
-    steps: snapshot.steps.map((s) => ({
-      name: s.name,
-      kind: s.kind,
-      status: s.status,
-      workatoId: s.workatoId,
-      ...(s.target?.keyName ? { apiKey: s.target.keyName } : {}),
-      ...(s.target?.newKeyName ? { newApiKey: s.target.newKeyName } : {}),
-    })),
-    error,
-    occurredAt: new Date().toISOString(),
   };
+}
+
+function stepsOf(snapshot: OnboardingSnapshot) {
+  return snapshot.steps.map((s) => ({
+    name: s.name,
+    kind: s.kind,
+    status: s.status,
+    workatoId: s.workatoId,
+    ...(s.target?.keyName ? { apiKey: s.target.keyName } : {}),
+    ...(s.target?.newKeyName ? { newApiKey: s.target.newKeyName } : {}),
+  }));
+}
+
+function now() {
+  return { occurredAt: new Date().toISOString() };
 }

@@ -174,6 +174,10 @@ export class OnboardingStepRunner implements ICommandHandler<RunOnboardingComman
         );
         if (outcome.waitUntil) {
           const next = run.on({ type: 'STEP_WAITING', at: now, until: outcome.waitUntil });
+          // The new keys exist once the grace period starts: say so in the same commit as the
+          // wait, so the partner can hand the tokens out while the old keys still work.
+          if (step.kind === 'GRACE_PERIOD')
+            this.completion.announceRotationReady(run, outcome.waitUntil);
           this.logger.log({
             msg: 'step waits',
             step: step.name,
