@@ -1,3 +1,5 @@
+import { startLocalSandbox } from '../src/platform/local/local-sandbox';
+import { freePort } from '../test/support/test-infrastructure';
 import type { FaultSpec } from '../workato-sandbox/sandbox-control.client';
 import { SandboxControl } from '../workato-sandbox/sandbox.server';
 import { BenchEnvironment, statusCounts } from './bench-environment';
@@ -5,7 +7,6 @@ import { BenchWorkspace, customerOnboarded, produceEvents, runTag, seedWorkspace
 import { describeLogged, Log, MiB, now, sleep } from './measure';
 import { Figure, figure, formatNumber } from './report';
 import { BenchScale } from './scale';
-import { startSandboxProcess } from './sandbox-process';
 import { ServiceProcess } from './service-process';
 import { ARRIVAL_JITTER_MS } from '../src/workato/rate-limits';
 import {
@@ -384,7 +385,16 @@ async function runSoak(env: BenchEnvironment, plan: SoakPlan, log: Log): Promise
   const windowMs = plan.windowMs;
   const db = await env.createDatabase(`soak_${plan.id}`, 2);
   const topics = await env.createTopics(`soak-${plan.id}`, PARTITIONS);
-  const sandbox = await startSandboxProcess({ arrivalJitterMs: ARRIVAL_JITTER_MS });
+  // The built sandbox in a process of its own (as `npm start` runs it; Workato's published
+  // limits are its default; its workspaces in memory): it takes each request's receipt time, and inside the bench process
+  // a pause of the bench's own (sampling, a large call log, a GC) would record a request late
+  // and make two sends a slot apart look closer than they were.
+  const localSandbox = await startLocalSandbox({
+    port: await freePort(),
+    defaultOnly: true,
+    env: { SANDBOX_ARRIVAL_JITTER_MS: String(ARRIVAL_JITTER_MS) },
+  });
+  const sandbox = localSandbox.accounts[0];
   const control = new SandboxControl(sandbox.url);
   const services: ServiceProcess[] = [];
   try {
@@ -549,7 +559,7 @@ async function runSoak(env: BenchEnvironment, plan: SoakPlan, log: Log): Promise
     return result;
   } finally {
     await Promise.all(services.map((s) => s.stop().catch(() => undefined)));
-    await sandbox.close().catch(() => undefined);
+    await localSandbox.stop().catch(() => undefined);
     await env.deleteTopics(topics);
     await db.drop().catch(() => undefined);
   }

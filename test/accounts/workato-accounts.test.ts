@@ -10,12 +10,23 @@ import {
   TestEnvironment,
 } from '../support/app';
 import { customerOnboarded, seedWorkspace, TestWorkspace } from '../support/events';
-import { readTopic, testKafka } from '../support/kafka';
+import { produce, readTopic } from '../support/kafka';
 import { OnboardingView, rest, waitForTerminal } from '../support/rest';
-import { Producer } from 'kafkajs';
 import { WorkatoAccounts } from '../../src/onboarding/ports/workato-workspace.port';
 
 const FAST = 'collections:1000000/min,clients:1000000/min,portals:1000000/min';
+
+/** Sends events to `topic` as partners do: keyed by the customer, the eventId in a header. */
+function sendEvents(topic: string, ...events: Record<string, unknown>[]): Promise<void> {
+  return produce(
+    topic,
+    events.map((event) => ({
+      key: (event.customer as { managedUserId: string }).managedUserId,
+      value: JSON.stringify(event),
+      headers: { 'x-event-id': String(event.eventId) },
+    })),
+  );
+}
 
 /**
  * Two Workato accounts in one deployment, as a partner with customers in two data centers has:
@@ -31,12 +42,9 @@ describe('several Workato accounts', () => {
   let service: TestApp;
   let dir: string;
   let tokenFile: string;
-  let producer: Producer;
 
   beforeAll(async () => {
     env = await createTestEnvironment('accounts');
-    producer = testKafka().producer();
-    await producer.connect();
     us = await startSandbox({ port: 0, token: 'us-token', limits: 'off' });
     eu = await startSandbox({ port: 0, token: 'eu-token-1', limits: 'off' });
     usControl = new SandboxControl(us.url);
@@ -54,7 +62,6 @@ describe('several Workato accounts', () => {
   });
 
   afterAll(async () => {
-    await producer?.disconnect();
     await service?.close();
     await us?.close();
     await eu?.close();
@@ -66,18 +73,6 @@ describe('several Workato accounts', () => {
     return rest<OnboardingView>(service.url, 'POST', '/v1/onboardings', event);
   }
 
-  /** Sends events to the onboarding topic, keyed by the customer as partners do. */
-  async function produce(...events: Record<string, unknown>[]): Promise<void> {
-    await producer.send({
-      topic: env.topics.onboarded,
-      messages: events.map((event) => ({
-        key: String(event.customerId),
-        value: JSON.stringify(event),
-        headers: { 'x-event-id': String(event.eventId) },
-      })),
-    });
-  }
-
   const callsFor = async (control: SandboxControl, ws: TestWorkspace) =>
     (await control.calls(0)).filter((c) => c.path.includes(`/managed_users/${ws.ref}/`));
 
@@ -86,7 +81,11 @@ describe('several Workato accounts', () => {
     const wsEu = await seedWorkspace(euControl);
     const toUs = customerOnboarded(wsUs);
     const toEu = customerOnboarded(wsEu);
-    await produce({ ...toUs, workatoAccount: 'us' }, { ...toEu, workatoAccount: 'eu' });
+    await sendEvents(
+      env.topics.onboarded,
+      { ...toUs, workatoAccount: 'us' },
+      { ...toEu, workatoAccount: 'eu' },
+    );
     const viewUs = await waitForTerminal(service.url, String(toUs.eventId));
     const viewEu = await waitForTerminal(service.url, String(toEu.eventId));
     expect([viewUs.status, viewEu.status]).toEqual(['COMPLETED', 'COMPLETED']);
@@ -108,7 +107,7 @@ describe('several Workato accounts', () => {
     // Over Kafka an event naming no account, or an unknown one, goes to the DLQ with the reason.
     const none = customerOnboarded(wsEu);
     const unknown: Record<string, unknown> = { ...customerOnboarded(wsEu), workatoAccount: 'mars' };
-    await produce(none, unknown);
+    await sendEvents(env.topics.onboarded, none, unknown);
     const dead = await readTopic(env.topics.dlq, { count: 2, timeoutMs: 30_000 });
     const reasonOf = (event: Record<string, unknown>) =>
       dead.find((m) => m.headers['x-event-id'] === String(event.eventId))?.headers['dlq-reason'];
@@ -153,14 +152,14 @@ describe('several Workato accounts', () => {
       }),
       workatoAccount: 'us',
     }));
-    await produce(...backlog);
+    await sendEvents(env.topics.onboarded, ...backlog);
     // us is now busy for many seconds at 2 requests a second.
     await new Promise((r) => setTimeout(r, 1500));
 
     const wsEu = await seedWorkspace(euControl);
     const urgent: Record<string, unknown> = { ...customerOnboarded(wsEu), workatoAccount: 'eu' };
     const started = Date.now();
-    await produce(urgent);
+    await sendEvents(env.topics.onboarded, urgent);
     const view = await waitForTerminal(service.url, String(urgent.eventId), {}, 15_000);
     expect(view.status).toBe('COMPLETED');
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -176,7 +175,7 @@ describe('several Workato accounts', () => {
     const wsEu = await seedWorkspace(euControl);
     await euControl.revokeToken();
     const event: Record<string, unknown> = { ...customerOnboarded(wsEu), workatoAccount: 'eu' };
-    await produce(event);
+    await sendEvents(env.topics.onboarded, event);
 
     const waiting = await eventually(
       async () => {
@@ -240,13 +239,7 @@ describe('the single-account settings of earlier releases', () => {
     const ws = await seedWorkspace(env.control);
     const event = customerOnboarded(ws);
     expect(event).not.toHaveProperty('workatoAccount');
-    const producer = testKafka().producer();
-    await producer.connect();
-    await producer.send({
-      topic: env.topics.onboarded,
-      messages: [{ key: String(event.customerId), value: JSON.stringify(event) }],
-    });
-    await producer.disconnect();
+    await sendEvents(env.topics.onboarded, event);
     const view = await waitForTerminal(service.url, String(event.eventId));
     expect(view.status).toBe('COMPLETED');
     expect(view.workatoAccount).toBe('default');

@@ -1,10 +1,9 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { IHeaders } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { SandboxControl } from '../../workato-sandbox/sandbox.server';
 import { customerOnboarded, RSA_PUBLIC_KEY, seedWorkspace, TestWorkspace } from '../support/events';
-import { testKafka } from '../support/kafka';
+import { RawMessage, testKafka } from '../support/kafka';
 import { ROOT } from '../support/test-infrastructure';
 
 /**
@@ -127,24 +126,9 @@ export function split<T>(items: T[], parts: number): T[][] {
   return out;
 }
 
-export interface RawMessage {
-  key: string | null;
-  value: Buffer | string | null;
-  headers?: IHeaders;
-}
-
-/** Produces messages on the test broker (TEST_KAFKA_BROKERS), one request per 50. */
-export async function produce(topic: string, messages: RawMessage[]): Promise<void> {
-  if (messages.length === 0) return;
-  const producer = testKafka().producer();
-  await producer.connect();
-  try {
-    for (let i = 0; i < messages.length; i += 50)
-      await producer.send({ topic, messages: messages.slice(i, i + 50) });
-  } finally {
-    await producer.disconnect();
-  }
-}
+// The test broker's producer, shared with the other test files.
+export { produce } from '../support/kafka';
+export type { RawMessage } from '../support/kafka';
 
 /** Messages in a topic: the sum over partitions of high minus low watermark. */
 export async function topicSize(topic: string): Promise<number> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { IHeaders, Kafka, logLevel } from 'kafkajs';
 import { testKafkaBrokers } from './test-infrastructure';
 
 export interface TestTopics {
@@ -103,4 +103,23 @@ export async function readTopic(
   });
   await consumer.disconnect();
   return messages;
+}
+
+export interface RawMessage {
+  key: string | null;
+  value: Buffer | string | null;
+  headers?: IHeaders;
+}
+
+/** Produces messages on the test broker (TEST_KAFKA_BROKERS), one request per 50. */
+export async function produce(topic: string, messages: RawMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  const producer = testKafka().producer();
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 50)
+      await producer.send({ topic, messages: messages.slice(i, i + 50) });
+  } finally {
+    await producer.disconnect();
+  }
 }

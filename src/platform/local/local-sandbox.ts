@@ -30,8 +30,13 @@ export function sandboxEntryPoint(): string {
 export async function startLocalSandbox(options: {
   /** One account per data center: `default` (a US workspace) on `port`, `eu` on port + 1. */
   port: number;
-  /** Where the sandbox keeps its workspaces (one file per account), so a restart never reuses a Workato id. */
-  stateDir: string;
+  /** Only the `default` account, on `port` (a benchmark's stand-in for one workspace). */
+  defaultOnly?: boolean;
+  /**
+   * Where the sandbox keeps its workspaces (one file per account), so a restart never reuses a
+   * Workato id. Absent: in memory (a benchmark, where writing the files would slow each answer).
+   */
+  stateDir?: string;
   env?: Record<string, string>;
 }): Promise<LocalSandbox> {
   const entry = sandboxEntryPoint();
@@ -42,7 +47,7 @@ export async function startLocalSandbox(options: {
   const accounts: LocalSandboxAccount[] = [
     { name: 'default', url: `http://127.0.0.1:${options.port}`, token: 'sandbox-token' },
     { name: 'eu', url: `http://127.0.0.1:${options.port + 1}`, token: 'sandbox-eu-token' },
-  ];
+  ].slice(0, options.defaultOnly ? 1 : 2);
   const child = spawn(process.execPath, [entry], {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -54,7 +59,7 @@ export async function startLocalSandbox(options: {
       // Workato's published limits, strictly (the sandbox's default): a partner meets rate
       // limiting here as Workato will show it.
       SANDBOX_PARENT_PID: String(process.pid),
-      SANDBOX_STATE_DIR: options.stateDir,
+      ...(options.stateDir ? { SANDBOX_STATE_DIR: options.stateDir } : {}),
       ...options.env,
     },
   });
